@@ -1,0 +1,47 @@
+# Third-party dependencies, as the same target names on every platform:
+#   Boost::headers  fmt::fmt  nlohmann_json::nlohmann_json  CLI11::CLI11  GTest::gtest(_main)
+# Native Linux and MSVC/vcpkg use the packages' own CMake configs. The MinGW cross build uses the
+# Debian headers through a folder of symlinks (never all of /usr/include: glibc headers would leak in).
+
+if(CMAKE_CROSSCOMPILING AND MINGW)
+  set(_inc "${CMAKE_BINARY_DIR}/mingw-include")
+  file(MAKE_DIRECTORY "${_inc}")
+  foreach(_lib boost fmt nlohmann CLI)
+    if(NOT EXISTS "/usr/include/${_lib}")
+      message(FATAL_ERROR "/usr/include/${_lib} is missing: run ./scripts/setup (installs the Debian -dev packages)")
+    endif()
+    file(CREATE_LINK "/usr/include/${_lib}" "${_inc}/${_lib}" SYMBOLIC)
+  endforeach()
+  # Boost 1.81 includes <Windows.h>; MinGW ships only lower-case headers on a case-sensitive FS.
+  file(WRITE "${_inc}/Windows.h" "#pragma once\n#include <windows.h>\n")
+
+  add_library(Boost::headers INTERFACE IMPORTED)
+  target_include_directories(Boost::headers SYSTEM INTERFACE "${_inc}")
+  # Boost.Asio must see winsock2 before windows.h; 0x0A00 = Windows 10 API surface.
+  target_compile_definitions(Boost::headers INTERFACE WIN32_LEAN_AND_MEAN NOMINMAX
+                             _WIN32_WINNT=0x0A00 BOOST_PROCESS_USE_STD_FS)
+  target_link_libraries(Boost::headers INTERFACE ws2_32 mswsock ntdll)
+  foreach(_t fmt::fmt nlohmann_json::nlohmann_json CLI11::CLI11)
+    add_library(${_t} INTERFACE IMPORTED)
+    target_include_directories(${_t} SYSTEM INTERFACE "${_inc}")
+  endforeach()
+  target_compile_definitions(fmt::fmt INTERFACE FMT_HEADER_ONLY)
+
+  if(SAFELAUNCH_BUILD_TESTS)
+    set(gtest_force_shared_crt OFF CACHE BOOL "" FORCE)
+    set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
+    add_subdirectory(/usr/src/googletest "${CMAKE_BINARY_DIR}/googletest" EXCLUDE_FROM_ALL SYSTEM)
+  endif()
+else()
+  find_package(Boost 1.81 CONFIG REQUIRED)
+  find_package(fmt CONFIG REQUIRED)
+  find_package(nlohmann_json CONFIG REQUIRED)
+  find_package(CLI11 CONFIG REQUIRED)
+  if(SAFELAUNCH_BUILD_TESTS)
+    find_package(GTest CONFIG REQUIRED)
+  endif()
+  if(WIN32)
+    target_compile_definitions(Boost::headers INTERFACE WIN32_LEAN_AND_MEAN NOMINMAX _WIN32_WINNT=0x0A00
+                               BOOST_PROCESS_USE_STD_FS)
+  endif()
+endif()

@@ -1,0 +1,122 @@
+// Facts: what the Win32 layer gathers, as plain data with no handles inside.
+//
+// Gather facts, then decide: lib/src/win32/ fills these structs; the portable core turns them
+// into findings. A Snapshot serialises to JSON (safelaunch/json.hpp) so facts taken on a broken
+// Windows machine can be analysed anywhere.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace safelaunch {
+
+// SE_GROUP_* attribute bits as Windows defines them (winnt.h), for portable code.
+namespace group_attr {
+inline constexpr std::uint32_t kMandatory = 0x00000001;
+inline constexpr std::uint32_t kEnabledByDefault = 0x00000002;
+inline constexpr std::uint32_t kEnabled = 0x00000004;
+inline constexpr std::uint32_t kOwner = 0x00000008;
+inline constexpr std::uint32_t kUseForDenyOnly = 0x00000010;
+inline constexpr std::uint32_t kIntegrity = 0x00000020;
+inline constexpr std::uint32_t kIntegrityEnabled = 0x00000040;
+inline constexpr std::uint32_t kResource = 0x20000000;
+inline constexpr std::uint32_t kLogonId = 0xC0000000;
+}  // namespace group_attr
+
+struct GroupFacts {
+    std::string sid;               // "S-1-5-32-544"
+    std::string name;              // "BUILTIN\\Administrators" when the lookup worked, else ""
+    std::uint32_t attributes = 0;  // group_attr bits
+};
+
+// The token that will run the child.
+struct TokenFacts {
+    std::string user_sid;
+    std::string user_name;
+    std::optional<std::string> logon_sid;     // S-1-5-5-X-Y; none for some service tokens
+    std::vector<GroupFacts> groups;
+    std::vector<GroupFacts> restricted_sids;  // non-empty: a restricted token (second access pass)
+    std::string integrity_sid;                // S-1-16-8192 = medium
+    std::uint32_t session_id = 0;
+    std::uint64_t logon_luid = 0;             // AuthenticationId: names the Service-0x..$ station
+    bool primary = true;                      // primary vs impersonation token
+    std::string source;                       // "caller", "token-of-pid 1234", "logon DOMAIN\\user"
+};
+
+// One window station or desktop, as the child would connect to it.
+struct UserObjectFacts {
+    std::string name;                          // desktop: "Default"; station: "WinSta0"
+    bool exists = false;                       // Open* succeeded (or the object is known to exist)
+    std::optional<std::string> type;           // UOI_TYPE: "WindowStation" / "Desktop"
+    std::optional<std::uint32_t> flags;        // UOI_FLAGS dwFlags (WSF_VISIBLE = 1 on stations)
+    std::optional<std::string> sddl;           // GetSecurityInfo(SE_WINDOW_OBJECT): O, G, D parts
+    bool sd_present = true;                    // false: the object has no security descriptor (Wine)
+    std::optional<std::uint32_t> heap_kb;      // UOI_HEAPSIZE (desktops, Vista+)
+    std::optional<std::string> open_error;     // describe() of the failure when it could not be opened
+    // Real AccessCheck of the target token against this object's SD, when it was performed.
+    std::optional<std::uint32_t> access_granted;   // granted mask for the requested rights
+    std::optional<std::uint32_t> access_requested;  // the rights asked for
+};
+
+// How lpDesktop resolves for this token, the way Windows resolves it at the child's first
+// user32 call.
+struct DesktopTargetFacts {
+    std::optional<std::string> spec;    // lpDesktop as given; nullopt = NULL (inherit)
+    std::string station;                // resolved station name ("Service-0x0-3e7$", "WinSta0")
+    std::string desktop;                // resolved desktop name ("Default")
+    std::string how;                    // "inherited", "hidden per-logon-session station", "named"
+    UserObjectFacts station_facts;
+    UserObjectFacts desktop_facts;
+};
+
+struct OsFacts {
+    std::uint32_t major = 0, minor = 0, build = 0;
+    bool x64 = true;
+    std::string product;                          // "Windows 10 Pro", free text
+    std::optional<std::string> wine_version;      // set when running under Wine
+};
+
+struct StationFacts {
+    std::string name;
+    bool interactive = false;                     // WSF_VISIBLE
+    std::vector<std::string> desktops;
+    std::vector<std::uint32_t> desktop_heap_kb;   // parallel to desktops where UOI_HEAPSIZE worked
+};
+
+struct EventFacts {
+    std::uint32_t id = 0;              // 243 / 244
+    std::string source;                // "Win32k"
+    std::string time_utc;              // ISO 8601
+    std::string message;
+};
+
+struct SystemFacts {
+    OsFacts os;
+    std::optional<std::string> subsystems_windows_value;  // the `Windows` REG_EXPAND_SZ
+    std::optional<std::string> stray_shared_section_value;  // a `SharedSection` value beside it (ignored by csrss)
+    std::vector<StationFacts> stations;                   // those the caller can enumerate
+    std::optional<std::vector<EventFacts>> events;        // nullopt: could not be read
+    std::optional<std::string> events_error;
+};
+
+// The child's end, for diagnosis.
+struct ExitFacts {
+    std::uint32_t exit_code = 0;       // GetExitCodeProcess
+    std::uint64_t runtime_ms = 0;      // launch to exit
+    bool had_console = true;           // false: restricted token child with no console to inherit
+};
+
+struct Snapshot {
+    int schema = 1;
+    std::string taken_utc;
+    std::string host;
+    TokenFacts token;
+    DesktopTargetFacts target;
+    SystemFacts system;
+    std::optional<ExitFacts> exit;
+    std::optional<std::string> canary;  // "ok", "dll_init_failed", ... when a canary ran
+};
+
+}  // namespace safelaunch
