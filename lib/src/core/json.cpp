@@ -1,0 +1,243 @@
+#include "safelaunch/json.hpp"
+
+#include <fmt/format.h>
+
+#include <limits>
+#include <optional>
+#include <type_traits>
+
+namespace safelaunch {
+namespace {
+
+using nlohmann::json;
+
+// nlohmann converts -1 to 4294967295 silently; a snapshot with such a value is not ours.
+template <typename T>
+T checked(const json& v, const char* key) {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        if (!v.is_number_integer())
+            throw std::invalid_argument(fmt::format("'{}' must be an integer, but is {}", key, v.type_name()));
+        const bool fits = v.is_number_unsigned()
+                              ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())
+                              : (v.get<std::int64_t>() >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+                                 (v.get<std::int64_t>() < 0 ||
+                                  static_cast<std::uint64_t>(v.get<std::int64_t>()) <=
+                                      static_cast<std::uint64_t>(std::numeric_limits<T>::max())));
+        if (!fits) throw std::invalid_argument(fmt::format("'{}' is out of range: {}", key, v.dump()));
+    }
+    return v.get<T>();
+}
+
+template <typename T>
+void put(json& j, const char* key, const std::optional<T>& v) {
+    j[key] = v ? json(*v) : json(nullptr);
+}
+
+template <typename T>
+void get(const json& j, const char* key, std::optional<T>& v) {
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null())
+        v.reset();
+    else
+        v = checked<T>(*it, key);
+}
+
+// Missing keys keep the default: older snapshots stay readable when fields are added.
+template <typename T>
+void get(const json& j, const char* key, T& v) {
+    if (const auto it = j.find(key); it != j.end()) v = checked<T>(*it, key);
+}
+
+void require_object(const json& j, const char* what) {
+    if (!j.is_object()) throw std::invalid_argument(fmt::format("{} must be a JSON object", what));
+}
+
+}  // namespace
+
+void to_json(json& j, const Finding& f) {
+    j = json{{"id", f.id}, {"severity", to_string(f.severity)}, {"message", f.message},
+             {"evidence", f.evidence}, {"remedy", f.remedy}};
+}
+void from_json(const json& j, Finding& f) {
+    require_object(j, "finding");
+    get(j, "id", f.id);
+    std::string sev = "info";
+    get(j, "severity", sev);
+    const auto s = severity_from_string(sev);
+    if (!s) throw std::invalid_argument(fmt::format("unknown severity '{}'", sev));
+    f.severity = *s;
+    get(j, "message", f.message);
+    get(j, "evidence", f.evidence);
+    get(j, "remedy", f.remedy);
+}
+
+void to_json(json& j, const GroupFacts& g) { j = json{{"sid", g.sid}, {"name", g.name}, {"attributes", g.attributes}}; }
+void from_json(const json& j, GroupFacts& g) {
+    require_object(j, "group");
+    get(j, "sid", g.sid);
+    get(j, "name", g.name);
+    get(j, "attributes", g.attributes);
+}
+
+void to_json(json& j, const TokenFacts& t) {
+    j = json{{"user_sid", t.user_sid}, {"user_name", t.user_name}, {"groups", t.groups},
+             {"restricted_sids", t.restricted_sids}, {"integrity_sid", t.integrity_sid},
+             {"session_id", t.session_id}, {"logon_luid", t.logon_luid}, {"primary", t.primary},
+             {"source", t.source}};
+    put(j, "logon_sid", t.logon_sid);
+}
+void from_json(const json& j, TokenFacts& t) {
+    require_object(j, "token");
+    get(j, "user_sid", t.user_sid);
+    get(j, "user_name", t.user_name);
+    get(j, "logon_sid", t.logon_sid);
+    get(j, "groups", t.groups);
+    get(j, "restricted_sids", t.restricted_sids);
+    get(j, "integrity_sid", t.integrity_sid);
+    get(j, "session_id", t.session_id);
+    get(j, "logon_luid", t.logon_luid);
+    get(j, "primary", t.primary);
+    get(j, "source", t.source);
+}
+
+void to_json(json& j, const UserObjectFacts& o) {
+    j = json{{"name", o.name}, {"exists", o.exists}, {"sd_present", o.sd_present}};
+    put(j, "type", o.type);
+    put(j, "flags", o.flags);
+    put(j, "sddl", o.sddl);
+    put(j, "heap_kb", o.heap_kb);
+    put(j, "open_error", o.open_error);
+    put(j, "access_granted", o.access_granted);
+    put(j, "access_requested", o.access_requested);
+}
+void from_json(const json& j, UserObjectFacts& o) {
+    require_object(j, "station/desktop facts");
+    get(j, "name", o.name);
+    get(j, "exists", o.exists);
+    get(j, "sd_present", o.sd_present);
+    get(j, "type", o.type);
+    get(j, "flags", o.flags);
+    get(j, "sddl", o.sddl);
+    get(j, "heap_kb", o.heap_kb);
+    get(j, "open_error", o.open_error);
+    get(j, "access_granted", o.access_granted);
+    get(j, "access_requested", o.access_requested);
+}
+
+void to_json(json& j, const DesktopTargetFacts& d) {
+    j = json{{"station", d.station}, {"desktop", d.desktop}, {"how", d.how},
+             {"station_facts", d.station_facts}, {"desktop_facts", d.desktop_facts}};
+    put(j, "spec", d.spec);
+}
+void from_json(const json& j, DesktopTargetFacts& d) {
+    require_object(j, "target");
+    get(j, "spec", d.spec);
+    get(j, "station", d.station);
+    get(j, "desktop", d.desktop);
+    get(j, "how", d.how);
+    get(j, "station_facts", d.station_facts);
+    get(j, "desktop_facts", d.desktop_facts);
+}
+
+void to_json(json& j, const OsFacts& o) {
+    j = json{{"major", o.major}, {"minor", o.minor}, {"build", o.build}, {"x64", o.x64}, {"product", o.product}};
+    put(j, "wine_version", o.wine_version);
+}
+void from_json(const json& j, OsFacts& o) {
+    require_object(j, "os");
+    get(j, "major", o.major);
+    get(j, "minor", o.minor);
+    get(j, "build", o.build);
+    get(j, "x64", o.x64);
+    get(j, "product", o.product);
+    get(j, "wine_version", o.wine_version);
+}
+
+void to_json(json& j, const StationFacts& s) {
+    j = json{{"name", s.name}, {"interactive", s.interactive}, {"desktops", s.desktops},
+             {"desktop_heap_kb", s.desktop_heap_kb}};
+}
+void from_json(const json& j, StationFacts& s) {
+    require_object(j, "station");
+    get(j, "name", s.name);
+    get(j, "interactive", s.interactive);
+    get(j, "desktops", s.desktops);
+    get(j, "desktop_heap_kb", s.desktop_heap_kb);
+}
+
+void to_json(json& j, const EventFacts& e) {
+    j = json{{"id", e.id}, {"source", e.source}, {"time_utc", e.time_utc}, {"message", e.message}};
+}
+void from_json(const json& j, EventFacts& e) {
+    require_object(j, "event");
+    get(j, "id", e.id);
+    get(j, "source", e.source);
+    get(j, "time_utc", e.time_utc);
+    get(j, "message", e.message);
+}
+
+void to_json(json& j, const SystemFacts& s) {
+    j = json{{"os", s.os}, {"stations", s.stations}};
+    put(j, "subsystems_windows_value", s.subsystems_windows_value);
+    put(j, "stray_shared_section_value", s.stray_shared_section_value);
+    put(j, "events", s.events);
+    put(j, "events_error", s.events_error);
+}
+void from_json(const json& j, SystemFacts& s) {
+    require_object(j, "system");
+    get(j, "os", s.os);
+    get(j, "subsystems_windows_value", s.subsystems_windows_value);
+    get(j, "stray_shared_section_value", s.stray_shared_section_value);
+    get(j, "stations", s.stations);
+    get(j, "events", s.events);
+    get(j, "events_error", s.events_error);
+}
+
+void to_json(json& j, const ExitFacts& e) {
+    j = json{{"exit_code", e.exit_code}, {"runtime_ms", e.runtime_ms}, {"had_console", e.had_console}};
+}
+void from_json(const json& j, ExitFacts& e) {
+    require_object(j, "exit");
+    get(j, "exit_code", e.exit_code);
+    get(j, "runtime_ms", e.runtime_ms);
+    get(j, "had_console", e.had_console);
+}
+
+void to_json(json& j, const Snapshot& s) {
+    j = json{{"schema", s.schema}, {"taken_utc", s.taken_utc}, {"host", s.host}, {"token", s.token},
+             {"target", s.target}, {"system", s.system}};
+    put(j, "exit", s.exit);
+    put(j, "canary", s.canary);
+}
+void from_json(const json& j, Snapshot& s) {
+    require_object(j, "snapshot");
+    get(j, "schema", s.schema);
+    if (s.schema != 1) throw std::invalid_argument(fmt::format("unsupported snapshot schema {}", s.schema));
+    get(j, "taken_utc", s.taken_utc);
+    get(j, "host", s.host);
+    get(j, "token", s.token);
+    get(j, "target", s.target);
+    get(j, "system", s.system);
+    get(j, "exit", s.exit);
+    get(j, "canary", s.canary);
+}
+
+bool snapshot_from_json_text(std::string_view text, Snapshot& out, std::string& error) {
+    try {
+        const auto j = json::parse(text.begin(), text.end());
+        out = j.get<Snapshot>();
+        return true;
+    } catch (const json::parse_error& e) {
+        error = fmt::format("not valid JSON at byte {}", e.byte);
+    } catch (const json::exception& e) {
+        // nlohmann's text names the type mismatch ("type must be number, but is string").
+        std::string what = e.what();
+        if (const auto p = what.find("] "); p != std::string::npos) what.erase(0, p + 2);
+        error = fmt::format("not a safelaunch snapshot: {}", what);
+    } catch (const std::exception& e) {
+        error = fmt::format("not a safelaunch snapshot: {}", e.what());
+    }
+    return false;
+}
+
+}  // namespace safelaunch
