@@ -1,0 +1,360 @@
+#include "safelaunch/shared_section.hpp"
+
+#include <fmt/format.h>
+
+#include <cstddef>
+
+namespace safelaunch {
+namespace {
+
+constexpr std::string_view kName = "sharedsection";
+
+[[nodiscard]] bool is_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+[[nodiscard]] char lower(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+[[nodiscard]] bool starts_with_name(std::string_view token) noexcept {
+    if (token.size() < kName.size()) return false;
+    for (std::size_t i = 0; i < kName.size(); ++i)
+        if (lower(token[i]) != kName[i]) return false;
+    return true;
+}
+
+[[nodiscard]] bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+// Only digits and commas, at least one character: a piece of a SharedSection value.
+[[nodiscard]] bool is_value_piece(std::string_view token) noexcept {
+    if (token.empty()) return false;
+    for (char c : token)
+        if (!is_digit(c) && c != ',') return false;
+    return true;
+}
+
+[[nodiscard]] std::vector<std::string_view> split_ws(std::string_view s) {
+    std::vector<std::string_view> out;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        while (i < s.size() && is_space(s[i])) ++i;
+        const std::size_t start = i;
+        while (i < s.size() && !is_space(s[i])) ++i;
+        if (i > start) out.push_back(s.substr(start, i - start));
+    }
+    return out;
+}
+
+// Printable, one line, bounded: evidence must never carry raw control bytes or megabytes.
+[[nodiscard]] std::string shown(std::string_view s) {
+    constexpr std::size_t kMax = 120;
+    std::string out;
+    for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        if (b < 0x20 || b == 0x7F) out += fmt::format("\\x{:02x}", b);
+        else out += s[i];
+    }
+    if (s.size() > kMax) out += "...";
+    return out;
+}
+
+void add(std::vector<Finding>& findings, std::string_view id, Severity severity,
+         std::string message, std::string evidence, std::string remedy = {}) {
+    findings.push_back(Finding{std::string(id), severity, std::move(message), std::move(evidence),
+                               std::move(remedy)});
+}
+
+constexpr std::string_view kRebootRemedy =
+    " in HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\SubSystems\\Windows, "
+    "then reboot";
+
+// Parses one decimal value; on failure adds a finding and returns nullopt.
+std::optional<std::uint32_t> parse_value(std::string_view text, int index, std::string_view whole,
+                                         std::vector<Finding>& findings) {
+    if (text.empty()) {
+        add(findings, "shared_section.malformed_number", Severity::error,
+            fmt::format("SharedSection value {} is empty", index),
+            fmt::format("SharedSection={}", shown(whole)),
+            fmt::format("write three decimal numbers, e.g. SharedSection=1024,20480,768{}",
+                        kRebootRemedy));
+        return std::nullopt;
+    }
+    std::uint64_t v = 0;
+    for (char c : text) {
+        if (!is_digit(c)) {
+            add(findings, "shared_section.malformed_number", Severity::error,
+                fmt::format("SharedSection value {} \"{}\" is not a decimal number", index,
+                            shown(text)),
+                fmt::format("SharedSection={}", shown(whole)),
+                fmt::format("write decimal numbers of KB, e.g. SharedSection=1024,20480,768{}",
+                            kRebootRemedy));
+            return std::nullopt;
+        }
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+        if (v > kMaxSharedSectionKb) {
+            add(findings, "shared_section.overflow", Severity::error,
+                fmt::format("SharedSection value {} \"{}\" KB does not fit in 32 bits of bytes "
+                            "(maximum {})",
+                            index, shown(text), kMaxSharedSectionKb),
+                fmt::format("SharedSection={}", shown(whole)),
+                fmt::format("use a size in KB such as 768 or 20480{}", kRebootRemedy));
+            return std::nullopt;
+        }
+    }
+    return static_cast<std::uint32_t>(v);
+}
+
+// Reads "a,b[,c]" into result.values, adding findings for every defect.
+void read_values(std::string_view text, SharedSectionAnalysis& result) {
+    auto& findings = result.findings;
+    result.text = std::string(text);
+    std::vector<std::string_view> parts;
+    std::size_t start = 0;
+    while (true) {
+        const auto comma = text.find(',', start);
+        parts.push_back(text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+    }
+    if (parts.size() < 2) {
+        add(findings, "shared_section.too_few_values", Severity::error,
+            fmt::format("SharedSection has {} value(s); it needs at least the shared and the "
+                        "interactive heap sizes",
+                        text.empty() ? 0 : parts.size()),
+            fmt::format("SharedSection={}", shown(text)),
+            fmt::format("write SharedSection=1024,20480,768 (64-bit default){}", kRebootRemedy));
+        return;
+    }
+    if (parts.size() > 3)
+        add(findings, "shared_section.too_many_values", Severity::warning,
+            fmt::format("SharedSection has {} values; only three are defined, the rest is "
+                        "not expected and is ignored here",
+                        parts.size()),
+            fmt::format("SharedSection={}", shown(text)),
+            fmt::format("keep three values{}", kRebootRemedy));
+
+    std::optional<std::uint32_t> v[3];
+    bool ok = true;
+    const std::size_t n = parts.size() < 3 ? parts.size() : 3;
+    for (std::size_t i = 0; i < n; ++i) {
+        v[i] = parse_value(parts[i], static_cast<int>(i + 1), text, findings);
+        ok = ok && v[i].has_value();
+    }
+    if (!ok) return;
+
+    SharedSection s;
+    s.shared_kb = *v[0];
+    s.interactive_kb = *v[1];
+    s.noninteractive_given = n == 3;
+    s.noninteractive_kb = s.noninteractive_given ? *v[2] : *v[1];
+
+    if (s.shared_kb == 0) {
+        add(findings, "shared_section.zero_shared", Severity::error,
+            "SharedSection's first value (shared heap) is 0", fmt::format("SharedSection={}", shown(text)),
+            fmt::format("set the first value back to 1024{}", kRebootRemedy));
+        return;
+    }
+    if (s.shared_kb != 1024)
+        add(findings, "shared_section.shared_changed", Severity::info,
+            fmt::format("SharedSection's first value (shared heap) is {} KB, not the usual 1024",
+                        s.shared_kb),
+            fmt::format("SharedSection={}", shown(text)),
+            "Microsoft: it is unlikely that this value needs changing");
+    auto clamp = [&](std::uint32_t& kb, std::string_view which) {
+        if (kb >= kMinDesktopHeapKb) return;
+        add(findings, "shared_section.clamped_to_128", Severity::warning,
+            fmt::format("SharedSection's {} value {} KB is below the minimum and reads as {} KB",
+                        which, kb, kMinDesktopHeapKb),
+            fmt::format("SharedSection={}", shown(text)),
+            fmt::format("write {} or more{}", kMinDesktopHeapKb, kRebootRemedy));
+        kb = kMinDesktopHeapKb;
+    };
+    clamp(s.interactive_kb, "second (interactive)");
+    if (s.noninteractive_given) clamp(s.noninteractive_kb, "third (noninteractive)");
+    else s.noninteractive_kb = s.interactive_kb;
+
+    if (s.interactive_kb > kAdvisedMaxInteractiveKb)
+        add(findings, "shared_section.interactive_above_20480", Severity::warning,
+            fmt::format("SharedSection's second value {} KB is above 20480 KB, which Microsoft "
+                        "advises against",
+                        s.interactive_kb),
+            fmt::format("SharedSection={}", shown(text)),
+            fmt::format("use 20480 or less{}", kRebootRemedy));
+    if (!s.noninteractive_given)
+        add(findings, "shared_section.noninteractive_defaulted", Severity::info,
+            fmt::format("SharedSection has no third value: each noninteractive desktop gets the "
+                        "interactive size, {} KB",
+                        s.interactive_kb),
+            fmt::format("SharedSection={}", shown(text)),
+            "add a third value (512 on 32-bit, 768 on 64-bit Windows) so service desktops are "
+            "smaller");
+    result.values = s;
+}
+
+// Common path for a tokenised command line. `bare` suppresses the "missing" finding's wording.
+SharedSectionAnalysis analyze_tokens(const std::vector<std::string_view>& tokens) {
+    SharedSectionAnalysis result;
+    auto& findings = result.findings;
+
+    std::optional<std::string> value;   // the first SharedSection value (after joining)
+    std::vector<std::string> as_csrss_sees;
+    std::size_t occurrences = 0;
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        const auto tok = tokens[i];
+        if (!starts_with_name(tok)) continue;
+        const auto rest = tok.substr(kName.size());
+        std::string text;
+        bool tolerated = false;
+        std::vector<std::string> pieces{std::string(tok)};
+        if (!rest.empty() && rest.front() == '=') {
+            text = std::string(rest.substr(1));
+        } else if (rest.empty() || rest.front() == ':' || is_digit(rest.front())) {
+            // "SharedSection 1024,...", "SharedSection =1024,...", "SharedSection:1024,...".
+            std::string_view recovered = rest.empty() ? std::string_view{} : rest;
+            while (!recovered.empty() && (recovered.front() == ':' || recovered.front() == '='))
+                recovered.remove_prefix(1);
+            std::size_t j = i + 1;
+            if (recovered.empty() && j < tokens.size() && tokens[j] == "=") ++j;
+            if (recovered.empty() && j < tokens.size()) {
+                auto next = tokens[j];
+                if (!next.empty() && next.front() == '=') next.remove_prefix(1);
+                if (is_value_piece(next)) {
+                    recovered = next;
+                    for (std::size_t k = i + 1; k <= j; ++k) pieces.emplace_back(tokens[k]);
+                    i = j;
+                }
+            }
+            add(findings, "shared_section.missing_equals", Severity::error,
+                fmt::format("\"{}\" has no '=' right after SharedSection, so csrss does not read "
+                            "it as the SharedSection argument",
+                            shown(tok)),
+                fmt::format("argument {}", shown(tok)),
+                fmt::format("write SharedSection=<shared>,<interactive>,<noninteractive> with no "
+                            "spaces{}",
+                            kRebootRemedy));
+            text = std::string(recovered);
+            tolerated = true;
+        } else {
+            continue;  // "SharedSectionFoo=..." is some other argument
+        }
+
+        // Join the pieces white space split off: "1024," "20480," "768".
+        bool joined = false;
+        while (i + 1 < tokens.size() && is_value_piece(tokens[i + 1]) &&
+               (text.empty() || text.back() == ',' || tokens[i + 1].front() == ',')) {
+            text += tokens[i + 1];
+            pieces.emplace_back(tokens[i + 1]);
+            joined = true;
+            ++i;
+        }
+        ++occurrences;
+        if (occurrences > 1) {
+            add(findings, "shared_section.duplicate", Severity::warning,
+                "the Windows value has more than one SharedSection argument; this tool reads the "
+                "first, and which one Windows applies is not documented",
+                fmt::format("second: SharedSection={}", shown(text)),
+                fmt::format("keep exactly one SharedSection argument{}", kRebootRemedy));
+            continue;
+        }
+        if (joined) {
+            std::string seen;
+            for (const auto& p : pieces) seen += fmt::format("{}\"{}\"", seen.empty() ? "" : " ", shown(p));
+            add(findings, "shared_section.whitespace_in_value", Severity::warning,
+                fmt::format("white space splits the SharedSection value; read here as {}, but "
+                            "csrss splits its command line at white space",
+                            shown(text)),
+                fmt::format("csrss sees the arguments {}", seen),
+                fmt::format("remove the spaces: SharedSection={}{}", shown(text), kRebootRemedy));
+            tolerated = true;
+        }
+        result.recovered = tolerated;
+        value = std::move(text);
+    }
+
+    if (!value) {
+        add(findings, "shared_section.missing", Severity::error,
+            "the Windows value has no SharedSection= argument; csrss needs it to size the shared "
+            "and desktop heaps",
+            tokens.empty() ? std::string("the value is empty")
+                           : fmt::format("{} argument(s), none is SharedSection=", tokens.size()),
+            fmt::format("restore SharedSection=1024,20480,768 (64-bit default){}", kRebootRemedy));
+        return result;
+    }
+    read_values(*value, result);
+    return result;
+}
+
+}  // namespace
+
+std::string SharedSection::to_string() const {
+    if (noninteractive_given) return fmt::format("{},{},{}", shared_kb, interactive_kb, noninteractive_kb);
+    return fmt::format("{},{}", shared_kb, interactive_kb);
+}
+
+SharedSectionAnalysis analyze_windows_value(std::string_view windows_value,
+                                            std::optional<std::string_view> stray_registry_value) {
+    auto result = analyze_tokens(split_ws(windows_value));
+    if (stray_registry_value) {
+        std::string evidence = fmt::format("SharedSection registry value = \"{}\"", shown(*stray_registry_value));
+        const auto stray = analyze_shared_section(*stray_registry_value);
+        if (stray.values && result.values && !(*stray.values == *result.values))
+            evidence += fmt::format("; it differs from what csrss uses ({})", result.values->to_string());
+        add(result.findings, "shared_section.stray_registry_value", Severity::warning,
+            "a separate registry value named SharedSection exists; csrss ignores it and reads "
+            "only the SharedSection= argument inside the Windows value",
+            std::move(evidence),
+            "delete the SharedSection registry value and edit the SharedSection= argument of the "
+            "Windows value instead, then reboot");
+    }
+    return result;
+}
+
+SharedSectionAnalysis analyze_shared_section(std::string_view values) {
+    auto tokens = split_ws(values);
+    if (tokens.empty() || !starts_with_name(tokens.front())) {
+        // A bare "a,b[,c]": read it as the value of a SharedSection argument.
+        std::string joined = "SharedSection=";
+        std::vector<std::string_view> with_name;
+        const std::string_view first = tokens.empty() ? std::string_view{} : tokens.front();
+        joined += first;
+        with_name.emplace_back(joined);
+        for (std::size_t i = 1; i < tokens.size(); ++i) with_name.push_back(tokens[i]);
+        return analyze_tokens(with_name);
+    }
+    return analyze_tokens(tokens);
+}
+
+std::optional<SharedSectionDefault> default_shared_section(std::uint32_t major, std::uint32_t minor,
+                                                           std::uint32_t build, bool x64) noexcept {
+    constexpr SharedSection kXp{1024, 3072, 512, true};
+    constexpr SharedSection kVistaSp1X86{1024, 12288, 512, true};
+    constexpr SharedSection kX64{1024, 20480, 768, true};
+    if (major < 5) return std::nullopt;
+    if (x64) {
+        if (major == 5)
+            return SharedSectionDefault{kX64, "64-bit Windows XP / Server 2003 (assumed as 64-bit Vista and later)"};
+        return SharedSectionDefault{kX64, "64-bit Windows Vista and later"};
+    }
+    if (major == 5) return SharedSectionDefault{kXp, "Windows XP / Server 2003 (x86)"};
+    if (major == 6 && minor == 0 && build < 6001)
+        return SharedSectionDefault{kXp, "Windows Vista RTM (x86)"};
+    if (major == 6 && minor <= 1)
+        return SharedSectionDefault{kVistaSp1X86, "Windows Vista SP1 / Server 2008 / 7 (x86)"};
+    return SharedSectionDefault{kVistaSp1X86, "32-bit Windows 8 and later (assumed as Windows 7 x86)"};
+}
+
+void compare_with_default(SharedSectionAnalysis& analysis, const SharedSectionDefault& def) {
+    if (!analysis.values) return;
+    const auto& v = *analysis.values;
+    if (v.shared_kb == def.values.shared_kb && v.interactive_kb == def.values.interactive_kb &&
+        v.noninteractive_kb == def.values.noninteractive_kb)
+        return;
+    add(analysis.findings, "shared_section.not_default", Severity::info,
+        fmt::format("SharedSection is {} (effective {},{},{}); the default for {} is {}",
+                    analysis.text, v.shared_kb, v.interactive_kb, v.noninteractive_kb,
+                    def.applies_to, def.values.to_string()),
+        fmt::format("SharedSection={}", shown(analysis.text)));
+}
+
+}  // namespace safelaunch
