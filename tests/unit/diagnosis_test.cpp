@@ -1,0 +1,378 @@
+#include "safelaunch/diagnosis.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace safelaunch {
+namespace {
+
+bool mentions(const RankedCause& c, std::string_view text) {
+    for (const auto& e : c.evidence)
+        if (e.find(text) != std::string::npos) return true;
+    return false;
+}
+
+const RankedCause& cause(const Diagnosis& d, CauseId id) {
+    const auto* c = d.find(id);
+    if (!c) throw std::runtime_error("cause not listed: " + std::string(to_string(id)));
+    return *c;
+}
+
+OsFacts windows(std::uint32_t major, std::uint32_t minor, std::uint32_t build, bool x64) {
+    OsFacts os;
+    os.major = major;
+    os.minor = minor;
+    os.build = build;
+    os.x64 = x64;
+    return os;
+}
+
+// A LocalSystem service's child on its hidden station (platform facts: Service-0x0-3e7$).
+AccessCheckFacts denied_desktop() {
+    return {"desktop Service-0x0-3e7$\\Default", "S-1-5-21-1004336348-1177238915-682003330-1001", false,
+            "DESKTOP_CREATEWINDOW | DESKTOP_READOBJECTS"};
+}
+
+AccessCheckFacts granted_desktop() { return {"desktop WinSta0\\Default", "S-1-5-5-0-123456", true, ""}; }
+
+TEST(Diagnosis, NormalExitListsNoCause) {
+    const auto d = diagnose({});
+    EXPECT_TRUE(d.causes.empty());
+    EXPECT_EQ(d.deciding_evidence, "exit code 0: the child exited normally");
+    const auto findings = to_findings(d);
+    ASSERT_EQ(findings.size(), 1U);
+    EXPECT_EQ(findings[0].id, "diagnosis.exit_code");
+    EXPECT_EQ(verdict_of(findings), Verdict::ok);
+}
+
+// R2: the look-alikes are decided as not_dll_init whatever else is known about the desktop.
+TEST(Diagnosis, LookAlikeCodesAreDecidedNotDllInit) {
+    for (const std::uint32_t code : {0xC0000135U, 0xC000007BU, 0xC0000005U, 0xC0000409U, 0xC000001DU, 0xC0000022U, 1U, 0xC0000999U}) {
+        DiagnosisInput in;
+        in.exit_code = code;
+        in.event_243_seen = true;  // heap trouble elsewhere does not explain this code
+        const auto d = diagnose(in);
+        ASSERT_EQ(d.causes.size(), 1U) << code;
+        EXPECT_EQ(d.causes[0].id, CauseId::not_dll_init);
+        EXPECT_EQ(d.causes[0].likelihood, Likelihood::decided);
+        EXPECT_FALSE(d.causes[0].remedy.empty());
+        EXPECT_EQ(d.find(CauseId::desktop_heap), nullptr);
+        EXPECT_NE(d.deciding_evidence.find("not a DLL-initialisation failure"), std::string::npos) << d.deciding_evidence;
+    }
+}
+
+// Nothing known: access and heap both possible, with the checks to run; access first.
+TEST(Diagnosis, NothingKnownRanksAccessThenHeapAsPossible) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    const auto d = diagnose(in);
+    ASSERT_GE(d.causes.size(), 2U);
+    EXPECT_EQ(d.causes[0].id, CauseId::access);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::possible);
+    EXPECT_TRUE(mentions(d.causes[0], "AccessCheck"));
+    EXPECT_EQ(d.causes[1].id, CauseId::desktop_heap);
+    EXPECT_EQ(d.causes[1].likelihood, Likelihood::possible);
+    EXPECT_TRUE(mentions(d.causes[1], "event 243"));
+    EXPECT_TRUE(mentions(d.causes[1], "canary"));
+    for (std::size_t i = 2; i < d.causes.size(); ++i) EXPECT_EQ(d.causes[i].likelihood, Likelihood::unlikely) << to_string(d.causes[i].id);
+    EXPECT_EQ(d.deciding_evidence, "nothing decisive: possible access, desktop_heap; run the checks listed with them");
+}
+
+// Event 243 text and the 768 KB non-interactive default of 64-bit Windows: platform facts
+// (SharedSection 1024,20480,768).
+TEST(Diagnosis, Event243DecidesDesktopHeapWithTheNextSharedSectionStep) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.event_243_seen = true;
+    in.heap = HeapFacts{768, false, {}, {}, {}, {}};
+    in.access = {granted_desktop()};
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::desktop_heap);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::decided);
+    EXPECT_NE(d.causes[0].remedy.find("third SharedSection value (desktops of non-interactive stations) from 768 to 1024 KB"),
+              std::string::npos)
+        << d.causes[0].remedy;
+    EXPECT_NE(d.causes[0].remedy.find("reboot"), std::string::npos);
+    EXPECT_EQ(cause(d, CauseId::access).likelihood, Likelihood::unlikely);
+    EXPECT_EQ(d.deciding_evidence.rfind("decided by desktop_heap: Win32k event 243", 0), 0U) << d.deciding_evidence;
+}
+
+TEST(Diagnosis, FailedAccessCheckDecidesAccessWithTheGrant) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.access = {{"window station Service-0x0-3e7$", "S-1-5-21-1004336348-1177238915-682003330-1001", true, ""}, denied_desktop()};
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::access);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::decided);
+    EXPECT_EQ(d.causes[0].evidence[0],
+              "access check failed: S-1-5-21-1004336348-1177238915-682003330-1001 lacks DESKTOP_CREATEWINDOW | DESKTOP_READOBJECTS "
+              "on desktop Service-0x0-3e7$\\Default");
+    EXPECT_EQ(d.causes[0].remedy.rfind("Grant S-1-5-21-1004336348-1177238915-682003330-1001 DESKTOP_CREATEWINDOW | "
+                                       "DESKTOP_READOBJECTS on desktop Service-0x0-3e7$\\Default",
+                                       0),
+              0U)
+        << d.causes[0].remedy;
+    EXPECT_TRUE(mentions(d.causes[0], "access check passed on window station"));
+}
+
+TEST(Diagnosis, AccessAndHeapBothDecidedReportsBothAccessFirst) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.access = {denied_desktop()};
+    in.event_243_seen = true;
+    const auto d = diagnose(in);
+    ASSERT_GE(d.causes.size(), 2U);
+    EXPECT_EQ(d.causes[0].id, CauseId::access);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::decided);
+    EXPECT_EQ(d.causes[1].id, CauseId::desktop_heap);
+    EXPECT_EQ(d.causes[1].likelihood, Likelihood::decided);
+    EXPECT_NE(d.deciding_evidence.find("both reported, access first"), std::string::npos) << d.deciding_evidence;
+
+    const auto findings = to_findings(d);
+    ASSERT_GE(findings.size(), 3U);
+    EXPECT_EQ(findings[0].id, "diagnosis.exit_code");
+    EXPECT_EQ(findings[1].id, "diagnosis.access");
+    EXPECT_EQ(findings[1].severity, Severity::error);
+    EXPECT_EQ(findings[2].id, "diagnosis.desktop_heap");
+    EXPECT_EQ(findings[2].severity, Severity::error);
+    EXPECT_FALSE(findings[1].remedy.empty());
+    EXPECT_EQ(verdict_of(findings), Verdict::blocked);
+    for (const auto& f : findings) EXPECT_NE(f.id, "diagnosis.other_dll_init") << "unlikely causes are not findings";
+}
+
+TEST(Diagnosis, FailedCanaryWithAccessOkMakesHeapLikely) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.access = {granted_desktop()};
+    in.heap = HeapFacts{};
+    in.heap->canary_started = false;
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::desktop_heap);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::likely);
+    EXPECT_EQ(cause(d, CauseId::access).likelihood, Likelihood::unlikely);
+    EXPECT_EQ(d.deciding_evidence.rfind("nothing decided; likely desktop_heap", 0), 0U) << d.deciding_evidence;
+}
+
+TEST(Diagnosis, FailedCanaryBesideAnAccessFailureStaysPossible) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.access = {denied_desktop()};
+    in.heap = HeapFacts{};
+    in.heap->canary_started = true;
+    in.heap->canary_allocated = false;
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::access);
+    EXPECT_EQ(cause(d, CauseId::desktop_heap).likelihood, Likelihood::possible);
+    EXPECT_TRUE(mentions(cause(d, CauseId::desktop_heap), "may share the access failure"));
+}
+
+struct FillCase {
+    double fill;
+    Likelihood expected;
+};
+
+TEST(Diagnosis, EstimatedHeapFillThresholds) {
+    const FillCase table[] = {{99.0, Likelihood::likely}, {90.0, Likelihood::likely}, {89.9, Likelihood::possible},
+                              {75.0, Likelihood::possible}, {74.9, Likelihood::unlikely}, {10.0, Likelihood::unlikely}};
+    for (const auto& [fill, expected] : table) {
+        DiagnosisInput in;
+        in.exit_code = kStatusDllInitFailed;
+        in.heap = HeapFacts{};
+        in.heap->estimated_fill_percent = fill;
+        in.heap->heap_kb = 768;
+        const auto d = diagnose(in);
+        EXPECT_EQ(cause(d, CauseId::desktop_heap).likelihood, expected) << fill;
+        EXPECT_TRUE(mentions(cause(d, CauseId::desktop_heap), "% full of 768 KB")) << fill;
+    }
+}
+
+TEST(Diagnosis, Event243AbsenceDoesNotRuleHeapOut) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.event_243_seen = false;
+    const auto d = diagnose(in);
+    EXPECT_EQ(cause(d, CauseId::desktop_heap).likelihood, Likelihood::possible);
+    EXPECT_TRUE(mentions(cause(d, CauseId::desktop_heap), "once per session"));
+}
+
+TEST(Diagnosis, AccessOkAndHeapRoomyPointsToAnotherDll) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.access = {granted_desktop()};
+    in.heap = HeapFacts{};
+    in.heap->canary_started = true;
+    in.heap->canary_allocated = true;
+    in.event_243_seen = false;
+    in.event_244_seen = false;
+    in.station_exists = true;
+    in.desktop_exists = true;
+    in.restricted_token_without_console = false;
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::other_dll_init);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::likely);
+    EXPECT_NE(d.causes[0].remedy.find("loader snaps"), std::string::npos);
+    for (std::size_t i = 1; i < d.causes.size(); ++i) EXPECT_EQ(d.causes[i].likelihood, Likelihood::unlikely);
+}
+
+TEST(Diagnosis, Event244DecidesSessionPool) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.event_244_seen = true;
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::session_pool);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::decided);
+    EXPECT_TRUE(mentions(d.causes[0], "event 244"));
+    EXPECT_NE(d.causes[0].remedy.find("Service-0x"), std::string::npos);
+}
+
+// Platform facts: on Windows a child whose lpDesktop names a missing desktop dies with 0xC0000142.
+TEST(Diagnosis, MissingDesktopIsDecided) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.station_exists = true;
+    in.desktop_exists = false;
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::missing_desktop);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::decided);
+    EXPECT_NE(d.causes[0].remedy.find("backslash"), std::string::npos);
+}
+
+TEST(Diagnosis, RestrictedTokenWithoutConsoleIsLikely) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.restricted_token_without_console = true;
+    in.access = {granted_desktop()};
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::restricted_token_no_console);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::likely);
+    EXPECT_NE(d.causes[0].remedy.find("DETACHED_PROCESS"), std::string::npos);
+}
+
+TEST(Diagnosis, ShortRuntimeKeepsTheDecision) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.event_243_seen = true;
+    in.runtime_ms = 120;
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::desktop_heap);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::decided);
+    EXPECT_TRUE(mentions(d.causes[0], "after 120 ms"));
+}
+
+TEST(Diagnosis, LongRuntimeStepsDesktopCausesDown) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.event_243_seen = true;
+    in.runtime_ms = 30000;
+    const auto d = diagnose(in);
+    EXPECT_EQ(cause(d, CauseId::desktop_heap).likelihood, Likelihood::likely);
+    EXPECT_EQ(cause(d, CauseId::access).likelihood, Likelihood::unlikely);
+    EXPECT_EQ(cause(d, CauseId::other_dll_init).likelihood, Likelihood::likely);
+    EXPECT_TRUE(mentions(cause(d, CauseId::other_dll_init), "30000 ms"));
+    EXPECT_TRUE(mentions(cause(d, CauseId::other_dll_init), "grandchild"));
+}
+
+// KB 184802 (NT4/2000/XP/2003): the failed process returns 128.
+TEST(Diagnosis, Code128OnXpIsTheDllInitFailure) {
+    DiagnosisInput in;
+    in.exit_code = kErrorWaitNoChildren;
+    in.os = windows(5, 1, 2600, false);
+    in.event_243_seen = true;
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::desktop_heap);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::decided);
+    EXPECT_EQ(d.find(CauseId::not_dll_init), nullptr);
+    EXPECT_TRUE(mentions(d.causes[0], "pre-Vista form"));
+}
+
+TEST(Diagnosis, Code128OnWindows10MayBeTheProgramsOwnCode) {
+    DiagnosisInput in;
+    in.exit_code = kErrorWaitNoChildren;
+    in.os = windows(10, 0, 19045, true);
+    in.event_243_seen = true;
+    const auto d = diagnose(in);
+    EXPECT_EQ(cause(d, CauseId::desktop_heap).likelihood, Likelihood::likely);
+    EXPECT_EQ(cause(d, CauseId::not_dll_init).likelihood, Likelihood::possible);
+}
+
+TEST(Diagnosis, Code128WithUnknownWindowsSaysItDepends) {
+    DiagnosisInput in;
+    in.exit_code = kErrorWaitNoChildren;
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.find(CauseId::not_dll_init), nullptr);
+    EXPECT_TRUE(mentions(cause(d, CauseId::access), "Windows version unknown"));
+}
+
+// Platform facts: Wine has no desktop heap, creates missing desktops and falls back to
+// WinSta0\Default when a DACL denies; its 0xC0000142 comes from a DLL's own initialiser.
+TEST(Diagnosis, UnderWineTheDesktopCausesAreUnlikely) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.os = windows(10, 0, 19045, true);
+    in.os->wine_version = "8.0";
+    in.desktop_exists = false;
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::other_dll_init);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::likely);
+    for (auto id : {CauseId::access, CauseId::desktop_heap, CauseId::session_pool, CauseId::missing_desktop}) {
+        EXPECT_EQ(cause(d, id).likelihood, Likelihood::unlikely) << to_string(id);
+        EXPECT_TRUE(mentions(cause(d, id), "Wine 8.0"));
+    }
+}
+
+struct Step {
+    std::uint32_t current;
+    std::optional<std::uint32_t> next;
+};
+
+TEST(Diagnosis, HeapLadderSteps768To1024To2048ThenDoublesToTheCeiling) {
+    const Step table[] = {{128, 768},   {512, 768},     {768, 1024},    {1000, 1024},         {1024, 2048},
+                          {2048, 4096}, {3072, 4096},   {4096, 8192},   {16384, 20480},       {12288, 16384},
+                          {20479, 20480}, {20480, std::nullopt}, {30000, std::nullopt}};
+    for (const auto& [current, next] : table) EXPECT_EQ(next_heap_step_kb(current), next) << current;
+}
+
+TEST(Diagnosis, HeapRemedyNamesTheValueAndSize) {
+    const auto remedy_for = [](std::optional<HeapFacts> heap) {
+        DiagnosisInput in;
+        in.exit_code = kStatusDllInitFailed;
+        in.event_243_seen = true;
+        in.heap = std::move(heap);
+        return cause(diagnose(in), CauseId::desktop_heap).remedy;
+    };
+    EXPECT_NE(remedy_for(std::nullopt).find("one step (768 -> 1024 -> 2048 KB)"), std::string::npos);
+    EXPECT_NE(remedy_for(std::nullopt).find("the second if the desktop is on WinSta0"), std::string::npos);
+    // Vista SP1..7 x86 interactive default 12288 (platform facts).
+    EXPECT_NE(remedy_for(HeapFacts{12288, true, {}, {}, {}, {}}).find("second SharedSection value (desktops of the interactive station WinSta0) from 12288 to 16384 KB"),
+              std::string::npos);
+    EXPECT_NE(remedy_for(HeapFacts{768, false, {}, {}, {}, 4096}).find("to 4096 KB"), std::string::npos);
+    const auto at_ceiling = remedy_for(HeapFacts{20480, true, {}, {}, {}, {}});
+    EXPECT_NE(at_ceiling.find("fewer windows or processes"), std::string::npos) << at_ceiling;
+    EXPECT_NE(remedy_for(HeapFacts{768, false, {}, {}, {}, {}}).find("Session Manager\\SubSystems"), std::string::npos);
+}
+
+TEST(Diagnosis, PossibleCausesBecomeInfoFindings) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    const auto findings = to_findings(diagnose(in));
+    ASSERT_EQ(findings.size(), 3U);
+    EXPECT_EQ(findings[0].severity, Severity::error);
+    EXPECT_NE(findings[0].message.find("0xC0000142"), std::string::npos);
+    EXPECT_EQ(findings[1].id, "diagnosis.access");
+    EXPECT_EQ(findings[1].severity, Severity::info);
+    EXPECT_EQ(findings[1].message.rfind("possible: ", 0), 0U);
+    EXPECT_EQ(findings[2].id, "diagnosis.desktop_heap");
+}
+
+TEST(Diagnosis, NamesRoundTrip) {
+    for (auto c : {CauseId::access, CauseId::desktop_heap, CauseId::session_pool, CauseId::missing_desktop,
+                   CauseId::restricted_token_no_console, CauseId::other_dll_init, CauseId::not_dll_init})
+        EXPECT_EQ(cause_from_string(to_string(c)), c);
+    for (auto l : {Likelihood::decided, Likelihood::likely, Likelihood::possible, Likelihood::unlikely})
+        EXPECT_EQ(likelihood_from_string(to_string(l)), l);
+    EXPECT_EQ(cause_from_string("Access"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace safelaunch
