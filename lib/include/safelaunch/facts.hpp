@@ -108,6 +108,14 @@ struct ExitFacts {
     bool had_console = true;           // false: restricted token child with no console to inherit
 };
 
+// The canary (safelaunch-probe) run on the target desktop with the target token.
+struct CanaryFacts {
+    std::uint32_t exit_code = 0;        // 0: user32 initialised (and allocated, when asked)
+    std::uint32_t alloc_kb = 0;         // desktop-heap objects it was asked to create and free
+    bool allocated = false;             // it created them all
+    std::string detail;                 // its one-line report
+};
+
 struct Snapshot {
     int schema = 1;
     std::string taken_utc;
@@ -116,7 +124,7 @@ struct Snapshot {
     DesktopTargetFacts target;
     SystemFacts system;
     std::optional<ExitFacts> exit;
-    std::optional<std::string> canary;  // "ok", "dll_init_failed", ... when a canary ran
+    std::optional<CanaryFacts> canary;
 };
 
 }  // namespace safelaunch

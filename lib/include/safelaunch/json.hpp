@@ -3,6 +3,8 @@
 // an error. Absent optionals are written as null.
 #pragma once
 
+#include "safelaunch/diagnosis.hpp"
+#include "safelaunch/exit_code.hpp"
 #include "safelaunch/facts.hpp"
 #include "safelaunch/finding.hpp"
 
@@ -33,8 +35,15 @@ void to_json(nlohmann::json& j, const SystemFacts& s);
 void from_json(const nlohmann::json& j, SystemFacts& s);
 void to_json(nlohmann::json& j, const ExitFacts& e);
 void from_json(const nlohmann::json& j, ExitFacts& e);
+void to_json(nlohmann::json& j, const CanaryFacts& c);
+void from_json(const nlohmann::json& j, CanaryFacts& c);
 void to_json(nlohmann::json& j, const Snapshot& s);
 void from_json(const nlohmann::json& j, Snapshot& s);
+
+// Output only (reports): an exit code's explanation and a diagnosis.
+void to_json(nlohmann::json& j, const ExitCodeInfo& info);
+void to_json(nlohmann::json& j, const RankedCause& c);
+void to_json(nlohmann::json& j, const Diagnosis& d);
 
 // Parses a snapshot document. On failure returns false and sets `error` to one line that names
 // what was wrong (JSON syntax with its byte offset, or the key with the wrong type).

@@ -203,6 +203,17 @@ void from_json(const json& j, ExitFacts& e) {
     get(j, "had_console", e.had_console);
 }
 
+void to_json(json& j, const CanaryFacts& c) {
+    j = json{{"exit_code", c.exit_code}, {"alloc_kb", c.alloc_kb}, {"allocated", c.allocated}, {"detail", c.detail}};
+}
+void from_json(const json& j, CanaryFacts& c) {
+    require_object(j, "canary");
+    get(j, "exit_code", c.exit_code);
+    get(j, "alloc_kb", c.alloc_kb);
+    get(j, "allocated", c.allocated);
+    get(j, "detail", c.detail);
+}
+
 void to_json(json& j, const Snapshot& s) {
     j = json{{"schema", s.schema}, {"taken_utc", s.taken_utc}, {"host", s.host}, {"token", s.token},
              {"target", s.target}, {"system", s.system}};
@@ -220,6 +231,29 @@ void from_json(const json& j, Snapshot& s) {
     get(j, "system", s.system);
     get(j, "exit", s.exit);
     get(j, "canary", s.canary);
+}
+
+void to_json(json& j, const ExitCodeInfo& info) {
+    j = json{{"code", info.code},
+             {"hex", info.hex},
+             {"signed", info.signed_value},
+             {"name", info.name},
+             {"known", info.known},
+             {"family", to_string(info.family)},
+             {"dll_init_failure", info.dll_init_failure},
+             {"desktop_related", info.desktop_related},
+             {"summary", info.summary},
+             {"causes", info.causes},
+             {"remedies", info.remedies}};
+}
+
+void to_json(json& j, const RankedCause& c) {
+    j = json{{"cause", to_string(c.id)}, {"likelihood", to_string(c.likelihood)}, {"evidence", c.evidence},
+             {"remedy", c.remedy}};
+}
+
+void to_json(json& j, const Diagnosis& d) {
+    j = json{{"exit", d.code}, {"causes", d.causes}, {"deciding_evidence", d.deciding_evidence}};
 }
 
 bool snapshot_from_json_text(std::string_view text, Snapshot& out, std::string& error) {

@@ -1,0 +1,91 @@
+// safelaunch: start Windows processes safely and explain DLL-initialisation failures.
+#include "cli.hpp"
+#include "exit_codes.hpp"
+
+#include <boost/nowide/args.hpp>
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <exception>
+#include <iostream>
+#include <string_view>
+
+namespace {
+
+// True when `s` is well-formed UTF-8 (no overlong forms, no surrogates, at most U+10FFFF).
+bool is_utf8(std::string_view s) {
+    constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t extra = 0;
+        std::uint32_t cp = c;
+        if (c < 0x80) { ++i; continue; }
+        if ((c & 0xE0) == 0xC0) { extra = 1; cp = c & 0x1Fu; }
+        else if ((c & 0xF0) == 0xE0) { extra = 2; cp = c & 0x0Fu; }
+        else if ((c & 0xF8) == 0xF0) { extra = 3; cp = c & 0x07u; }
+        else return false;
+        if (i + extra >= s.size()) return false;
+        for (std::size_t k = 1; k <= extra; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (cc & 0x3Fu);
+        }
+        if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+        i += extra + 1;
+    }
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    boost::nowide::args utf8_args(argc, argv);  // on Windows: argv from GetCommandLineW as UTF-8
+    using namespace safelaunch::cli;
+    const bool is_run = argc > 1 && std::string_view(argv[1]) == "run";
+    const int usage_exit = is_run ? kToolFailed : kUsage;
+
+    for (int i = 1; i < argc; ++i) {
+        if (!is_utf8(argv[i])) {
+            std::cerr << fmt::format("safelaunch: argument {} is not valid UTF-8\n", i);
+            return usage_exit;
+        }
+    }
+
+    CLI::App app{"safelaunch: start Windows processes safely and explain DLL-initialisation failures "
+                 "(0xC0000142 / 128, KB 184802)",
+                 "safelaunch"};
+    app.set_version_flag("--version", "safelaunch 0.1.0");
+    app.require_subcommand(1);
+    app.fallthrough(false);
+    Command cmd;
+    add_explain(app, cmd);
+    add_heap(app, cmd);
+    add_analyze(app, cmd);
+#ifdef _WIN32
+    add_check(app, cmd);
+    add_run(app, cmd);
+    add_snapshot(app, cmd);
+#endif
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "safelaunch: " << e.what() << " (try --help)\n";
+        return usage_exit;
+    }
+    try {
+        return cmd.run ? cmd.run() : usage_exit;
+    } catch (const UsageError& e) {
+        std::cerr << "safelaunch: " << e.message << '\n';
+        return is_run ? kToolFailed : e.code;
+    } catch (const std::exception& e) {
+        std::cerr << "safelaunch: " << e.what() << '\n';
+        return is_run ? kToolFailed : kUsage;
+    }
+}

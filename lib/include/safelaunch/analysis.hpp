@@ -1,0 +1,62 @@
+// Analysis: the pre-flight verdict and, after an exit, the diagnosis, both decided from a
+// Snapshot of facts. Portable: the same decisions run inside `safelaunch check/run` on Windows
+// and in `safelaunch analyze` on any OS.
+//
+// Pre-flight finding ids (stable; never reused), in the order they are checked:
+//   desktop.spec.invalid           error    lpDesktop cannot name a desktop Windows could connect to
+//   desktop.station.missing        error    the named station does not exist: Windows ends the child
+//                                           with 0xC0000142 (Wine creates it silently)
+//   desktop.desktop.missing        error    likewise for the desktop
+//   desktop.hidden_station.absent  info     "" and Service-0x..$ does not exist yet: Windows creates
+//                                           it at the child's first user32 call
+//   acl.station.missing_rights     error    the token lacks rights user32 needs on the station
+//   acl.desktop.missing_rights     error    ... on the desktop
+//   acl.station.no_security        info     the object has no security descriptor (Wine's WinSta0):
+//   acl.desktop.no_security        info       nothing restricts access
+//   acl.station.unchecked          warning  neither a real AccessCheck nor a readable SD
+//   acl.desktop.unchecked          warning
+//   acl.station.sddl_unreadable    warning  the SD text did not parse (the offline model could not run)
+//   acl.desktop.sddl_unreadable    warning
+//   token.restricted               info     restricted token: a second access pass applies
+//   heap.desktop.size_unknown      info     UOI_HEAPSIZE could not be read (Wine, XP)
+//   heap.desktop.small             warning  the target desktop's heap holds fewer processes than
+//                                           expected (or, noninteractive with no expectation, < 512 KB)
+//   canary.failed                  error    the canary could not start or allocate on the target desktop
+//   canary.ok                      info
+//   + shared_section.* findings of the SubSystems `Windows` value, when it was read.
+//
+// Access: the real AccessCheck result in the facts decides when present (authoritative on
+// Windows); otherwise the offline evaluator runs on the SDDL. Required rights: the baseline
+// Windows grants a service account (kUser32StationBaseline / kUser32DesktopBaseline).
+#pragma once
+
+#include "safelaunch/diagnosis.hpp"
+#include "safelaunch/facts.hpp"
+#include "safelaunch/finding.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace safelaunch {
+
+struct AnalysisOptions {
+    // Processes expected on the target desktop at once, for heap.desktop.small.
+    std::optional<std::uint32_t> expected_processes;
+};
+
+struct Analysis {
+    std::vector<Finding> preflight;              // the pre-flight findings
+    Verdict verdict = Verdict::ok;               // of `preflight`
+    std::vector<AccessCheckFacts> access;        // one per object checked (station, desktop)
+    std::optional<Diagnosis> diagnosis;          // when the snapshot has exit facts
+    [[nodiscard]] std::vector<Finding> all_findings() const;  // preflight, then the diagnosis's
+};
+
+[[nodiscard]] Analysis analyze(const Snapshot& facts, const AnalysisOptions& options = {});
+
+// What the diagnosis is given for a snapshot with exit facts (exposed for tests).
+[[nodiscard]] DiagnosisInput diagnosis_input(const Snapshot& facts, const std::vector<AccessCheckFacts>& access);
+
+}  // namespace safelaunch

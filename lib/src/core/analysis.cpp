@@ -1,0 +1,270 @@
+#include "safelaunch/analysis.hpp"
+
+#include "safelaunch/access_evaluator.hpp"
+#include "safelaunch/access_rights.hpp"
+#include "safelaunch/desktop_spec.hpp"
+#include "safelaunch/heap_budget.hpp"
+#include "safelaunch/sddl.hpp"
+#include "safelaunch/shared_section.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace safelaunch {
+namespace {
+
+constexpr std::uint32_t kWsfVisible = 1;  // UOI_FLAGS of an interactive station
+
+struct ObjectCheck {
+    const UserObjectFacts* facts;
+    ObjectKind kind;
+    std::string prefix;  // "station" / "desktop": finding ids and messages
+    std::string label;   // "desktop WinSta0\\Default"
+    std::uint32_t required;
+};
+
+std::string trustee_of(const TokenFacts& token) {
+    // The logon SID is the narrowest grant that covers the child (KB 165194's approach).
+    if (token.logon_sid && !token.logon_sid->empty()) return *token.logon_sid;
+    return token.user_sid;
+}
+
+std::string grant_remedy(const ObjectCheck& c, std::uint32_t missing, const std::string& trustee) {
+    return fmt::format("grant {} to {} on {} (safelaunch run --grant does this for the child's lifetime), "
+                       "or launch on a desktop the token can use",
+                       describe_rights(missing, c.kind), trustee, c.label);
+}
+
+// Adds the access finding for one object and returns the access fact for the diagnosis.
+std::optional<AccessCheckFacts> check_access(const ObjectCheck& c, const TokenFacts& token,
+                                             std::vector<Finding>& out) {
+    const auto& f = *c.facts;
+    if (!f.exists) return std::nullopt;
+    const auto trustee = trustee_of(token);
+    AccessCheckFacts fact{c.label, trustee, true, {}};
+    const auto id = [&](std::string_view what) { return fmt::format("acl.{}.{}", c.prefix, what); };
+
+    if (f.access_granted && f.access_requested) {
+        const auto missing = *f.access_requested & ~*f.access_granted & c.required;
+        if (missing == 0) return fact;
+        fact.ok = false;
+        fact.missing_rights = describe_rights(missing, c.kind);
+        out.push_back({id("missing_rights"), Severity::error,
+                       fmt::format("the token lacks {} on {}", fact.missing_rights, c.label),
+                       fmt::format("AccessCheck for {} ({}) granted {} of {}", token.user_name.empty() ? token.user_sid : token.user_name,
+                                   token.user_sid, describe_rights(*f.access_granted, c.kind),
+                                   describe_rights(*f.access_requested, c.kind)),
+                       grant_remedy(c, missing, trustee)});
+        return fact;
+    }
+    if (!f.sd_present) {
+        out.push_back({id("no_security"), Severity::info,
+                       fmt::format("{} has no security descriptor: nothing restricts access", c.label),
+                       "GetSecurityInfo returned no owner, group or DACL (Wine leaves WinSta0 and Default so)", ""});
+        return fact;
+    }
+    if (!f.sddl) {
+        out.push_back({id("unchecked"), Severity::warning,
+                       fmt::format("access to {} could not be checked", c.label),
+                       f.open_error.value_or("no security descriptor and no AccessCheck result in the facts"),
+                       "run safelaunch check as a user that may read the object's security (READ_CONTROL)"});
+        fact.ok = true;
+        return std::nullopt;
+    }
+    std::error_code ec;
+    SddlError err;
+    const auto sd = parse_sddl(*f.sddl, ec, &err);
+    if (!sd) {
+        out.push_back({id("sddl_unreadable"), Severity::warning,
+                       fmt::format("the security descriptor of {} could not be read offline", c.label), err.describe(),
+                       "run safelaunch check on the machine itself: the real AccessCheck decides there"});
+        return std::nullopt;
+    }
+    const auto result = evaluate_access(*sd, token, c.required, c.kind);
+    const auto missing = result.missing();
+    if (missing == 0) return fact;
+    fact.ok = false;
+    fact.missing_rights = describe_rights(missing, c.kind);
+    out.push_back({id("missing_rights"), Severity::error,
+                   fmt::format("the token lacks {} on {}", fact.missing_rights, c.label),
+                   fmt::format("offline AccessCheck model on {}: {}", *f.sddl, result.describe(c.kind)),
+                   grant_remedy(c, missing, trustee)});
+    return fact;
+}
+
+void check_existence(const Snapshot& s, bool hidden, std::vector<Finding>& out) {
+    const auto& t = s.target;
+    const auto where = fmt::format("{}\\{}", t.station, t.desktop);
+    if (!t.station_facts.exists) {
+        if (hidden) {
+            out.push_back({"desktop.hidden_station.absent", Severity::info,
+                           fmt::format("window station {} does not exist yet; Windows creates it at the child's first "
+                                       "user32 call",
+                                       t.station),
+                           t.station_facts.open_error.value_or("OpenWindowStation found no such station"), ""});
+            return;
+        }
+        out.push_back({"desktop.station.missing", Severity::error,
+                       fmt::format("window station {} does not exist: the child would die with 0xC0000142", t.station),
+                       t.station_facts.open_error.value_or("OpenWindowStation found no such station"),
+                       fmt::format("create the station first, or launch with a desktop that exists (lpDesktop {})",
+                                   "\"WinSta0\\Default\" for the interactive one")});
+        return;
+    }
+    if (!t.desktop_facts.exists) {
+        out.push_back({"desktop.desktop.missing", Severity::error,
+                       fmt::format("desktop {} does not exist: the child would die with 0xC0000142", where),
+                       t.desktop_facts.open_error.value_or("OpenDesktop found no such desktop"),
+                       "create the desktop first (CreateDesktop), or name one that exists"});
+    }
+}
+
+void check_heap(const Snapshot& s, const std::optional<SharedSection>& ss, const AnalysisOptions& o,
+                std::vector<Finding>& out) {
+    const auto& t = s.target;
+    if (!t.desktop_facts.exists) return;
+    const bool interactive = t.station_facts.flags ? (*t.station_facts.flags & kWsfVisible) != 0
+                                                   : names_equal(t.station, "WinSta0");
+    std::optional<std::uint32_t> heap = t.desktop_facts.heap_kb;
+    std::string source = "UOI_HEAPSIZE";
+    if (!heap) {
+        out.push_back({"heap.desktop.size_unknown", Severity::info,
+                       fmt::format("the heap size of desktop {}\\{} could not be read", t.station, t.desktop),
+                       "GetUserObjectInformation(UOI_HEAPSIZE) failed (Wine and Windows before Vista lack it)", ""});
+        if (ss) {
+            heap = interactive ? ss->interactive_kb : ss->noninteractive_kb;
+            source = fmt::format("SharedSection {} value", interactive ? "second" : "third");
+        }
+    }
+    if (!heap) return;
+    const auto fit = processes_that_fit(*heap);
+    const bool small = o.expected_processes ? fit < *o.expected_processes : (!interactive && *heap < kSmallNoninteractiveKb);
+    if (!small) return;
+    const auto want = o.expected_processes ? fmt::format("{} expected", *o.expected_processes)
+                                           : fmt::format("below {} KB", kSmallNoninteractiveKb);
+    auto step = next_heap_step_kb(*heap);
+    out.push_back({"heap.desktop.small", Severity::warning,
+                   fmt::format("desktop {}\\{} has a {} KB heap: room for ~{} processes ({})", t.station, t.desktop,
+                               *heap, fit, want),
+                   fmt::format("{} KB from {}; ~{} KB per process (field figure)", *heap, source, kServiceProcessKb),
+                   step ? fmt::format("raise the SharedSection {} value to {} KB (reboot), or start fewer processes on "
+                                      "this desktop",
+                                      interactive ? "second" : "third", *step)
+                        : std::string("start fewer processes on this desktop")});
+}
+
+}  // namespace
+
+std::vector<Finding> Analysis::all_findings() const {
+    auto all = preflight;
+    if (diagnosis) {
+        const auto d = to_findings(*diagnosis);
+        all.insert(all.end(), d.begin(), d.end());
+    }
+    return all;
+}
+
+DiagnosisInput diagnosis_input(const Snapshot& s, const std::vector<AccessCheckFacts>& access) {
+    DiagnosisInput in;
+    if (s.exit) {
+        in.exit_code = s.exit->exit_code;
+        in.runtime_ms = s.exit->runtime_ms;
+        if (!s.token.restricted_sids.empty()) in.restricted_token_without_console = !s.exit->had_console;
+        else in.restricted_token_without_console = false;
+    }
+    in.access = access;
+    if (s.system.events) {
+        const auto seen = [&](std::uint32_t id) {
+            return std::any_of(s.system.events->begin(), s.system.events->end(),
+                               [id](const EventFacts& e) { return e.id == id; });
+        };
+        in.event_243_seen = seen(243);
+        in.event_244_seen = seen(244);
+    }
+    in.station_exists = s.target.station_facts.exists;
+    in.desktop_exists = s.target.desktop_facts.exists;
+    // A hidden station that does not exist yet is created for the child: not a missing desktop.
+    if (s.target.spec && s.target.spec->empty() && !s.target.station_facts.exists) {
+        in.station_exists.reset();
+        in.desktop_exists.reset();
+    }
+    HeapFacts heap;
+    heap.heap_kb = s.target.desktop_facts.heap_kb;
+    if (s.target.station_facts.flags) heap.interactive = (*s.target.station_facts.flags & kWsfVisible) != 0;
+    if (s.canary) {
+        heap.canary_started = s.canary->exit_code != 0xC0000142u && s.canary->exit_code != 128u;
+        if (s.canary->alloc_kb > 0) heap.canary_allocated = s.canary->allocated;
+    }
+    if (heap.heap_kb || heap.canary_started) in.heap = heap;
+    in.os = s.system.os;
+    if (s.system.os.major == 0) in.os.reset();  // not gathered
+    return in;
+}
+
+Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
+    Analysis a;
+    auto& out = a.preflight;
+
+    const auto spec = parse_desktop_spec(s.target.spec ? std::optional<std::string_view>(*s.target.spec) : std::nullopt);
+    if (!spec) {
+        out.push_back({"desktop.spec.invalid", Severity::error, spec.problem().message,
+                       fmt::format("lpDesktop as given: \"{}\"", s.target.spec.value_or("")),
+                       "use NULL (inherit), \"\" (hidden station), \"Desktop\" or \"Station\\Desktop\" with a "
+                       "backslash"});
+    } else {
+        check_existence(s, spec->kind == DesktopSpecKind::hidden_session, out);
+    }
+
+    const auto station_label = fmt::format("window station {}", s.target.station);
+    const auto desktop_label = fmt::format("desktop {}\\{}", s.target.station, s.target.desktop);
+    for (const ObjectCheck& c : {ObjectCheck{&s.target.station_facts, ObjectKind::window_station, "station",
+                                             station_label, rights::kUser32StationBaseline},
+                                 ObjectCheck{&s.target.desktop_facts, ObjectKind::desktop, "desktop", desktop_label,
+                                             rights::kUser32DesktopBaseline}}) {
+        if (auto fact = check_access(c, s.token, out)) a.access.push_back(*fact);
+    }
+    if (!s.token.restricted_sids.empty())
+        out.push_back({"token.restricted", Severity::info,
+                       fmt::format("the token is restricted ({} restricted SIDs): access needs both passes",
+                                   s.token.restricted_sids.size()),
+                       "TokenRestrictedSids is not empty", ""});
+
+    std::optional<SharedSection> ss;
+    if (s.system.subsystems_windows_value) {
+        auto analysis = analyze_windows_value(*s.system.subsystems_windows_value,
+                                              s.system.stray_shared_section_value
+                                                  ? std::optional<std::string_view>(*s.system.stray_shared_section_value)
+                                                  : std::nullopt);
+        ss = analysis.values;
+        // A broken SharedSection does not stop this launch (the running csrss already parsed it);
+        // it is reported, at most as a warning.
+        for (auto& f : analysis.findings) {
+            if (f.severity == Severity::error) f.severity = Severity::warning;
+            out.push_back(std::move(f));
+        }
+    }
+    check_heap(s, ss, o, out);
+
+    if (s.canary) {
+        const auto& c = *s.canary;
+        const bool ok = c.exit_code == 0 && (c.alloc_kb == 0 || c.allocated);
+        if (ok)
+            out.push_back({"canary.ok", Severity::info,
+                           fmt::format("the canary started on {}\\{}{}", s.target.station, s.target.desktop,
+                                       c.alloc_kb ? fmt::format(" and allocated {} KB", c.alloc_kb) : ""),
+                           c.detail, ""});
+        else
+            out.push_back({"canary.failed", Severity::error,
+                           fmt::format("the canary could not {} on {}\\{} (exit {})",
+                                       c.exit_code == 0 ? fmt::format("allocate {} KB", c.alloc_kb) : "start",
+                                       s.target.station, s.target.desktop, describe_exit_code(c.exit_code)),
+                           c.detail, "see the access and heap findings; safelaunch explain the exit code"});
+    }
+
+    a.verdict = verdict_of(out);
+    if (s.exit) a.diagnosis = diagnose(diagnosis_input(s, a.access));
+    return a;
+}
+
+}  // namespace safelaunch
