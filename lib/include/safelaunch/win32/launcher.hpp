@@ -1,0 +1,104 @@
+// The launch itself: a LaunchRequest through a Boost.Process v2 launcher (default_launcher,
+// as_user_launcher or with_logon_launcher, by LaunchRequest::run_as), and the Child it gives.
+//
+// Only the launch: no pre-flight checks and no diagnosis (the orchestration calls this between
+// "decide" and "diagnose"). Failures say which stage failed: the program was not found (tool exit
+// 127) or was found but could not be started (126), with the API and its GetLastError() code.
+#pragma once
+
+#include "safelaunch/error.hpp"
+#include "safelaunch/launch_request.hpp"
+
+#include <windows.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace safelaunch::win32 {
+
+// Exit code Child::terminate() gives by default.
+inline constexpr std::uint32_t kTerminatedExitCode = 1;
+
+// A launched process. Owns it: destroying a Child whose process still runs terminates that
+// process (as Boost's basic_process does), unless detach() was called. Move-only.
+class Child {
+public:
+    struct Impl;
+
+    Child() noexcept;
+    explicit Child(std::unique_ptr<Impl> impl) noexcept;
+    Child(Child&&) noexcept;
+    Child& operator=(Child&&) noexcept;
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+    ~Child();
+
+    // False for a default-constructed, moved-from or detached Child.
+    [[nodiscard]] bool valid() const noexcept;
+    [[nodiscard]] std::uint32_t pid() const noexcept;
+    // The process HANDLE (PROCESS_ALL_ACCESS from CreateProcess*); owned by the Child.
+    [[nodiscard]] HANDLE native_handle() const noexcept;
+    // When the launch returned (steady clock), for run-time measurements.
+    [[nodiscard]] std::chrono::steady_clock::time_point started() const noexcept;
+
+    // Waits for the process to end; its exit code as GetExitCodeProcess gives it.
+    [[nodiscard]] std::uint32_t wait(std::error_code& ec) noexcept;
+    std::uint32_t wait();
+    // nullopt when the process still runs after `timeout` (ec stays clear).
+    [[nodiscard]] std::optional<std::uint32_t> wait_for(std::chrono::milliseconds timeout,
+                                                        std::error_code& ec) noexcept;
+    [[nodiscard]] std::optional<std::uint32_t> wait_for(std::chrono::milliseconds timeout);
+    // The exit code when the process has ended, nullopt while it runs (or when not valid()).
+    [[nodiscard]] std::optional<std::uint32_t> exit_code() const noexcept;
+
+    // TerminateProcess, then waits for the process to be gone. No-op when it already ended.
+    void terminate(std::uint32_t exit_code, std::error_code& ec) noexcept;
+    void terminate(std::uint32_t exit_code = kTerminatedExitCode);
+    // Closes the handle without ending the process.
+    void detach() noexcept;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+// A failed launch, with its kind (not found / not startable) and the API failure.
+class LaunchError : public Error {
+public:
+    explicit LaunchError(LaunchFailure failure);
+    [[nodiscard]] LaunchFailureKind kind() const noexcept { return kind_; }
+
+private:
+    LaunchFailureKind kind_;
+};
+
+// Finds the executable CreateProcess would run for `program`, as a full path (UTF-8):
+//  - a bare name (no \ / or :) is searched with SearchPathW: the application's folder, the
+//    current folder, the system folders, then PATH, adding ".exe" when it has no extension;
+//  - a path is made absolute against the current folder and must name an existing file (with
+//    ".exe" added when it has no extension and the name as given does not exist).
+// Not found: ERROR_FILE_NOT_FOUND / ERROR_PATH_NOT_FOUND (the throwing overload: LaunchError,
+// not_found). A folder counts as found: CreateProcess then refuses it (not startable).
+[[nodiscard]] std::string resolve_program(std::string_view program, std::error_code& ec,
+                                          ApiFailure* failure = nullptr);
+[[nodiscard]] std::string resolve_program(std::string_view program);
+
+// The UTF-16 environment block (CREATE_UNICODE_ENVIRONMENT) for `spec`: the parent's variables
+// (when inherit) with `unset` removed and `set` applied, names compared case-insensitively,
+// sorted as CreateProcess documents; the parent's "=C:" style entries are kept. Empty result
+// when spec changes nothing (inherit, no set, no unset): pass NULL to inherit.
+[[nodiscard]] std::wstring environment_block(const EnvironmentSpec& spec);
+
+// Launches `request` (program, args, environment, working directory, stdio, creation flags,
+// desktop, run_as). check / on_blocking / timeout are not looked at here. On failure returns an
+// invalid Child, sets ec and, when given, *failure.
+[[nodiscard]] Child launch_process(const LaunchRequest& request, std::error_code& ec,
+                                   LaunchFailure* failure = nullptr) noexcept;
+// Throwing overload: LaunchError.
+[[nodiscard]] Child launch_process(const LaunchRequest& request);
+
+}  // namespace safelaunch::win32

@@ -1,0 +1,93 @@
+// Test child: reports what it received, one JSON object per line, so launch tests can check that
+// arguments, environment, working directory and desktop arrived as asked.
+//   child_report <out-file | -> <VAR | -> [args...]
+// Lines: {"argv":[...]}  {"env":{"VAR":"value" | null}}  {"cwd":"..."}  {"station":"...","desktop":"..."}
+// argv comes from GetCommandLineW → CommandLineToArgvW (what a Unicode program sees); the desktop
+// from GetThreadDesktop + UOI_NAME, which also makes this process connect to its desktop (user32).
+#include <windows.h>
+#include <shellapi.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::string utf8(const std::wstring& w) {
+    if (w.empty()) return {};
+    const int n = ::WideCharToMultiByte(CP_UTF8, 0, w.data(), static_cast<int>(w.size()), nullptr, 0, nullptr, nullptr);
+    std::string s(static_cast<std::size_t>(n), '\0');
+    ::WideCharToMultiByte(CP_UTF8, 0, w.data(), static_cast<int>(w.size()), s.data(), n, nullptr, nullptr);
+    return s;
+}
+
+std::string json(const std::wstring& w) {
+    std::string out = "\"";
+    for (const char c : utf8(w)) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", u);
+            out += buf;
+        } else {
+            out += c;
+        }
+    }
+    return out + "\"";
+}
+
+std::wstring object_name(HANDLE object) {
+    DWORD needed = 0;
+    ::GetUserObjectInformationW(object, UOI_NAME, nullptr, 0, &needed);
+    std::wstring name(needed / sizeof(wchar_t) + 1, L'\0');
+    if (!::GetUserObjectInformationW(object, UOI_NAME, name.data(), static_cast<DWORD>(name.size() * sizeof(wchar_t)),
+                                     &needed))
+        return L"?error " + std::to_wstring(::GetLastError());
+    name.resize(std::wstring(name.c_str()).size());
+    return name;
+}
+
+}  // namespace
+
+int main() {
+    int argc = 0;
+    wchar_t** argv = ::CommandLineToArgvW(::GetCommandLineW(), &argc);
+    if (!argv || argc < 3) return 2;
+    const std::wstring out_path = argv[1];
+    const std::wstring var = argv[2];
+
+    std::string report = "{\"argv\":[";
+    for (int i = 0; i < argc; ++i) report += (i ? "," : "") + json(argv[i]);
+    report += "]}\n";
+
+    if (var != L"-") {
+        std::wstring value(32768, L'\0');
+        ::SetLastError(0);
+        const DWORD n = ::GetEnvironmentVariableW(var.c_str(), value.data(), static_cast<DWORD>(value.size()));
+        const bool found = n != 0 || ::GetLastError() != ERROR_ENVVAR_NOT_FOUND;
+        value.resize(n);
+        report += "{\"env\":{" + json(var) + ":" + (found ? json(value) : std::string("null")) + "}}\n";
+    }
+
+    std::wstring cwd(MAX_PATH * 4, L'\0');
+    cwd.resize(::GetCurrentDirectoryW(static_cast<DWORD>(cwd.size()), cwd.data()));
+    report += "{\"cwd\":" + json(cwd) + "}\n";
+
+    report += "{\"station\":" + json(object_name(::GetProcessWindowStation())) +
+              ",\"desktop\":" + json(object_name(::GetThreadDesktop(::GetCurrentThreadId()))) + "}\n";
+
+    if (out_path == L"-") {
+        DWORD written = 0;
+        ::WriteFile(::GetStdHandle(STD_OUTPUT_HANDLE), report.data(), static_cast<DWORD>(report.size()), &written, nullptr);
+        return 0;
+    }
+    const HANDLE f = ::CreateFileW(out_path.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (f == INVALID_HANDLE_VALUE) return 3;
+    DWORD written = 0;
+    const BOOL ok = ::WriteFile(f, report.data(), static_cast<DWORD>(report.size()), &written, nullptr);
+    ::CloseHandle(f);
+    return ok ? 0 : 4;
+}
