@@ -67,6 +67,14 @@ int main(int argc, char** argv) {
     add_run(app, cmd);
     add_snapshot(app, cmd);
 #endif
+    // CLI11 would only say "a subcommand is required"; name the word it did not know.
+    if (argc > 1 && argv[1][0] != '-') {
+        const auto subs = app.get_subcommands([&](CLI::App* s) { return s->check_name(argv[1]); });
+        if (subs.empty()) {
+            std::cerr << fmt::format("safelaunch: unknown command '{}' (try --help)\n", argv[1]);
+            return usage_exit;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

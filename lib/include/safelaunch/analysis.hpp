@@ -26,8 +26,9 @@
 //   + shared_section.* findings of the SubSystems `Windows` value, when it was read.
 //
 // Access: the real AccessCheck result in the facts decides when present (authoritative on
-// Windows); otherwise the offline evaluator runs on the SDDL. Required rights: the baseline
-// Windows grants a service account (kUser32StationBaseline / kUser32DesktopBaseline).
+// Windows); otherwise the offline evaluator runs on the SDDL. Required rights: the specific
+// rights of the baseline Windows grants a service account (rights::kUser32StationBaseline /
+// kUser32DesktopBaseline without their standard rights, which connecting does not need).
 #pragma once
 
 #include "safelaunch/diagnosis.hpp"

@@ -1,0 +1,13 @@
+# safelaunch analyze FILE: snapshots built from documented Windows facts (tests/data/snapshots).
+set(_snap "${SAFELAUNCH_CLI_DATA}/snapshots")
+cli_case(analyze.missing_file EXIT 2 ONE_LINE_ERROR STDERR "cannot read '.*no-such-file.json'" ARGS analyze no-such-file.json)
+cli_case(analyze.not_json EXIT 2 ONE_LINE_ERROR STDERR "not valid JSON at byte" ARGS analyze "${_snap}/not-json.txt")
+cli_case(analyze.wrong_type EXIT 2 ONE_LINE_ERROR STDERR "'session_id' must be an integer" ARGS analyze "${_snap}/wrong-type.json")
+cli_case(analyze.heap_exhausted EXIT 1 STDOUT "Pre-flight verdict: ok.*decided +desktop_heap.*768 to 1024 KB"
+         ARGS analyze "${_snap}/service-heap-exhausted.json")
+cli_case(analyze.runas_denied_json EXIT 1
+         STDOUT "\"cause\": \"access\",.*\"likelihood\": \"decided\".*\"verdict\": \"blocked\""
+         ARGS analyze "${_snap}/runas-winsta0-denied.json" --json)
+cli_case(analyze.missing_desktop EXIT 1 STDOUT "desktop.desktop.missing" ARGS analyze "${_snap}/missing-desktop.json")
+cli_case(analyze.healthy EXIT 0 STDOUT "Pre-flight verdict: ok" ARGS analyze "${_snap}/healthy-interactive.json")
+cli_case(analyze.expected_load_warns EXIT 1 STDOUT "heap.desktop.small" ARGS analyze "${_snap}/service-heap-exhausted.json" --processes 200)

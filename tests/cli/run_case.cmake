@@ -1,0 +1,33 @@
+# One CLI case: runs CMD (a ;-list, with the emulator first under Wine), then checks the exit code
+# is EXIT, stdout matches STDOUT (regex, optional), stderr matches STDERR (regex, optional), and,
+# with ONE_LINE_ERROR, stderr is exactly one line.
+# -DCMD=a^^b^^c -DEXIT=n [-DSTDOUT=re] [-DSTDERR=re] [-DONE_LINE_ERROR=1] [-DSTDIN=file]
+string(REPLACE "^^" ";" _args "${CMD}")
+# <0xFF> stands for that raw byte (not valid UTF-8): CMake files themselves must stay UTF-8.
+string(ASCII 255 _ff)
+list(TRANSFORM _args REPLACE "<0xFF>" "${_ff}")
+if(DEFINED STDIN)
+  execute_process(COMMAND ${_args} INPUT_FILE ${STDIN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+else()
+  execute_process(COMMAND ${_args} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+endif()
+set(_fail "")
+if(NOT "${rc}" STREQUAL "${EXIT}")
+  string(APPEND _fail "exit code ${rc}, expected ${EXIT}\n")
+endif()
+if(DEFINED STDOUT AND NOT out MATCHES "${STDOUT}")
+  string(APPEND _fail "stdout does not match '${STDOUT}'\n")
+endif()
+if(DEFINED STDERR AND NOT err MATCHES "${STDERR}")
+  string(APPEND _fail "stderr does not match '${STDERR}'\n")
+endif()
+if(ONE_LINE_ERROR)
+  string(REGEX MATCHALL "\n" _nl "${err}")
+  list(LENGTH _nl _lines)
+  if(NOT _lines EQUAL 1)
+    string(APPEND _fail "stderr has ${_lines} lines, expected exactly one\n")
+  endif()
+endif()
+if(_fail)
+  message(FATAL_ERROR "${_fail}--- command: ${_args}\n--- stdout:\n${out}\n--- stderr:\n${err}")
+endif()

@@ -1,0 +1,133 @@
+// The analysis on snapshots built from documented Windows situations (tests/data/snapshots/README.md).
+#include "safelaunch/analysis.hpp"
+#include "safelaunch/json.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace safelaunch {
+namespace {
+
+Snapshot load(const std::string& name) {
+    std::ifstream in(std::string(SAFELAUNCH_TEST_DATA) + "/snapshots/" + name, std::ios::binary);
+    EXPECT_TRUE(in) << name;
+    std::stringstream text;
+    text << in.rdbuf();
+    Snapshot s;
+    std::string error;
+    EXPECT_TRUE(snapshot_from_json_text(text.str(), s, error)) << name << ": " << error;
+    return s;
+}
+
+bool has(const std::vector<Finding>& findings, const std::string& id, Severity severity) {
+    return std::any_of(findings.begin(), findings.end(),
+                       [&](const Finding& f) { return f.id == id && f.severity == severity; });
+}
+
+const RankedCause& top(const Analysis& a) {
+    EXPECT_TRUE(a.diagnosis && !a.diagnosis->causes.empty());
+    return a.diagnosis->causes.front();
+}
+
+TEST(Analysis, ServiceHeapExhaustionIsDecidedByEvent243) {
+    const auto a = analyze(load("service-heap-exhausted.json"));
+    EXPECT_NE(a.verdict, Verdict::blocked);
+    EXPECT_FALSE(has(a.preflight, "acl.desktop.missing_rights", Severity::error));
+    EXPECT_EQ(top(a).id, CauseId::desktop_heap);
+    EXPECT_EQ(top(a).likelihood, Likelihood::decided);
+    EXPECT_NE(top(a).remedy.find("768 to 1024"), std::string::npos) << top(a).remedy;
+}
+
+TEST(Analysis, RunAsIntoWinSta0WithoutTheLogonSidIsBlockedAndDecidedAsAccess) {
+    const auto a = analyze(load("runas-winsta0-denied.json"));
+    EXPECT_EQ(a.verdict, Verdict::blocked);
+    EXPECT_TRUE(has(a.preflight, "acl.station.missing_rights", Severity::error));
+    EXPECT_TRUE(has(a.preflight, "acl.desktop.missing_rights", Severity::error));
+    ASSERT_EQ(a.access.size(), 2u);
+    EXPECT_FALSE(a.access[1].ok);
+    EXPECT_EQ(a.access[1].trustee_sid, "S-1-5-5-0-9001");  // the token's logon SID, not a broad group
+    EXPECT_EQ(top(a).id, CauseId::access);
+    EXPECT_EQ(top(a).likelihood, Likelihood::decided);
+}
+
+TEST(Analysis, MissingNamedDesktopBlocksBeforeLaunch) {
+    const auto a = analyze(load("missing-desktop.json"));
+    EXPECT_EQ(a.verdict, Verdict::blocked);
+    EXPECT_TRUE(has(a.preflight, "desktop.desktop.missing", Severity::error));
+    EXPECT_FALSE(a.diagnosis.has_value());
+    ASSERT_EQ(a.access.size(), 1u);  // the station only: the desktop does not exist
+}
+
+TEST(Analysis, HealthyInteractiveLaunchIsOk) {
+    const auto a = analyze(load("healthy-interactive.json"));
+    EXPECT_EQ(a.verdict, Verdict::ok);
+    ASSERT_TRUE(a.diagnosis.has_value());
+    EXPECT_TRUE(a.diagnosis->causes.empty());
+}
+
+TEST(Analysis, LookAlikeExitIsNotADesktopProblem) {
+    const auto a = analyze(load("lookalike-dll-not-found.json"));
+    EXPECT_EQ(top(a).id, CauseId::not_dll_init);
+    EXPECT_EQ(a.diagnosis->find(CauseId::desktop_heap), nullptr);
+}
+
+TEST(Analysis, WineObjectsWithoutSecurityAreNotRestricted) {
+    const auto a = analyze(load("wine-no-sd.json"));
+    EXPECT_EQ(a.verdict, Verdict::ok);
+    EXPECT_TRUE(has(a.preflight, "acl.station.no_security", Severity::info));
+    EXPECT_TRUE(has(a.preflight, "heap.desktop.size_unknown", Severity::info));
+}
+
+TEST(Analysis, RealAccessCheckResultOverridesTheOfflineModel) {
+    auto s = load("service-heap-exhausted.json");
+    // The SDDL grants the logon SID everything, but the real AccessCheck said no.
+    s.target.desktop_facts.access_granted = 0x1;
+    const auto a = analyze(s);
+    ASSERT_TRUE(has(a.preflight, "acl.desktop.missing_rights", Severity::error));
+    const auto it = std::find_if(a.preflight.begin(), a.preflight.end(),
+                                 [](const Finding& f) { return f.id == "acl.desktop.missing_rights"; });
+    EXPECT_NE(it->evidence.find("AccessCheck"), std::string::npos);
+    EXPECT_EQ(it->message.find("DESKTOP_READOBJECTS|"), std::string::npos);  // READOBJECTS was granted
+}
+
+TEST(Analysis, InvalidSpecIsBlockingWithTheReason) {
+    auto s = load("healthy-interactive.json");
+    s.target.spec = "WinSta0/Default";
+    const auto a = analyze(s);
+    EXPECT_TRUE(has(a.preflight, "desktop.spec.invalid", Severity::error));
+}
+
+TEST(Analysis, HiddenStationThatDoesNotExistYetIsOnlyInformation) {
+    auto s = load("service-heap-exhausted.json");
+    s.target.spec = "";
+    s.target.station_facts.exists = false;
+    s.target.desktop_facts.exists = false;
+    s.exit.reset();
+    const auto a = analyze(s);
+    EXPECT_TRUE(has(a.preflight, "desktop.hidden_station.absent", Severity::info));
+    EXPECT_FALSE(has(a.preflight, "desktop.station.missing", Severity::error));
+}
+
+TEST(Analysis, SmallNoninteractiveHeapWarnsAgainstExpectedLoad) {
+    auto s = load("service-heap-exhausted.json");
+    s.exit.reset();
+    EXPECT_FALSE(has(analyze(s).preflight, "heap.desktop.small", Severity::warning));
+    const auto a = analyze(s, AnalysisOptions{200});  // 768 KB holds ~109 processes
+    EXPECT_TRUE(has(a.preflight, "heap.desktop.small", Severity::warning));
+    EXPECT_EQ(a.verdict, Verdict::warn);
+}
+
+TEST(Analysis, FailedCanaryBlocks) {
+    auto s = load("healthy-interactive.json");
+    s.exit.reset();
+    s.canary = CanaryFacts{0xC0000142, 0, false, "probe exited 0xC0000142"};
+    EXPECT_TRUE(has(analyze(s).preflight, "canary.failed", Severity::error));
+    s.canary = CanaryFacts{0, 64, true, "allocated"};
+    EXPECT_TRUE(has(analyze(s).preflight, "canary.ok", Severity::info));
+}
+
+}  // namespace
+}  // namespace safelaunch
