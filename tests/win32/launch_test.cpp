@@ -377,23 +377,58 @@ TEST(Launch, UnopenableStdinFileIsNotStartable) {
     EXPECT_EQ(ec, make_win32_error(ERROR_FILE_NOT_FOUND));
 }
 
-// The canary, when the tools are built: ../../launcher/probe/safelaunch-probe.exe from here.
-TEST(Probe, ConnectsAndAllocatesATinyBudget) {
-    const auto probe = exe_dir() + "\\..\\..\\launcher\\probe\\safelaunch-probe.exe";
-    if (::GetFileAttributesW(boost::nowide::widen(probe).c_str()) == INVALID_FILE_ATTRIBUTES)
-        GTEST_SKIP() << "safelaunch-probe not built in this tree (launcher/probe not added)";
+// The canary, when the tools are built: launcher/safelaunch-probe.exe (launcher/probe/CMakeLists.txt).
+std::optional<std::string> probe_path() {
+    for (const char* rel : {"\\..\\..\\launcher\\safelaunch-probe.exe", "\\..\\..\\launcher\\probe\\safelaunch-probe.exe"}) {
+        const auto path = exe_dir() + rel;
+        if (::GetFileAttributesW(boost::nowide::widen(path).c_str()) != INVALID_FILE_ATTRIBUTES) return path;
+    }
+    return std::nullopt;
+}
+
+// Runs the probe with `args`, stdout to a file; returns (exit code, its JSON line).
+std::pair<std::uint32_t, nlohmann::json> run_probe(const std::string& probe, std::vector<std::string> args) {
     const auto out = temp_path("probe");
     LaunchRequest request;
     request.program = probe;
-    request.args = {"--alloc-kb", "8"};  // tiny: never an exhaustion loop under Wine
+    request.args = std::move(args);
     request.stdio.out = {StdStream::Kind::file, out, false};
     auto child = launch_process(request);
-    EXPECT_EQ(child.wait(), 0u);
-    const auto report = read_report(out);
+    const auto code = child.wait();
+    auto report = read_report(out);
     ::DeleteFileW(boost::nowide::widen(out).c_str());
+    return {code, report};
+}
+
+TEST(Probe, ConnectsAndAllocatesATinyBudget) {
+    const auto probe = probe_path();
+    if (!probe) GTEST_SKIP() << "safelaunch-probe not built in this tree (launcher/probe not added)";
+    // Tiny: never an exhaustion loop under Wine.
+    const auto [code, report] = run_probe(*probe, {"--alloc-kb", "8"});
+    EXPECT_EQ(code, 0u);
     EXPECT_EQ(report["result"], "ok") << report.dump();
-    EXPECT_GT(report["objects_created"].get<int>(), 0);
+    EXPECT_EQ(report["objects_target"], 21);  // ceil(8 KB / 400 B)
+    EXPECT_EQ(report["objects_created"], 21);
     EXPECT_FALSE(report["desktop"].get<std::string>().empty());
+}
+
+TEST(Probe, ReportsItsDesktopWithoutAllocating) {
+    const auto probe = probe_path();
+    if (!probe) GTEST_SKIP() << "safelaunch-probe not built in this tree (launcher/probe not added)";
+    const auto [code, report] = run_probe(*probe, {});
+    EXPECT_EQ(code, 0u);
+    EXPECT_EQ(report["objects_created"], 0);
+    EXPECT_FALSE(report["station"].get<std::string>().empty()) << report.dump();
+}
+
+TEST(Probe, BadArgumentsExitWithUsageCode) {
+    const auto probe = probe_path();
+    if (!probe) GTEST_SKIP() << "safelaunch-probe not built in this tree (launcher/probe not added)";
+    for (const auto& args : std::vector<std::vector<std::string>>{{"--bogus"}, {"--alloc-kb", "12x"}, {"--alloc-kb"}}) {
+        const auto [code, report] = run_probe(*probe, args);
+        EXPECT_EQ(code, 2u);
+        EXPECT_EQ(report["result"], "usage");
+    }
 }
 
 }  // namespace
