@@ -1,0 +1,267 @@
+#include "safelaunch/win32/grant.hpp"
+
+#include "win32/api_failure.hpp"
+
+#include <aclapi.h>
+#include <sddl.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <vector>
+
+namespace safelaunch::win32 {
+namespace {
+
+// SIDs that stand for many users or processes: a desktop/station ACE for one of them opens the
+// object to everyone in that group for as long as it exists.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 21> kBroadSids{{
+    {"S-1-1-0", "Everyone"},
+    {"S-1-2-0", "LOCAL"},
+    {"S-1-2-1", "CONSOLE LOGON"},
+    {"S-1-3-0", "CREATOR OWNER"},
+    {"S-1-5-1", "DIALUP"},
+    {"S-1-5-2", "NETWORK"},
+    {"S-1-5-3", "BATCH"},
+    {"S-1-5-4", "INTERACTIVE"},
+    {"S-1-5-6", "SERVICE"},
+    {"S-1-5-7", "ANONYMOUS LOGON"},
+    {"S-1-5-11", "Authenticated Users"},
+    {"S-1-5-13", "TERMINAL SERVER USER"},
+    {"S-1-5-14", "REMOTE INTERACTIVE LOGON"},
+    {"S-1-5-15", "This Organization"},
+    {"S-1-5-113", "Local account"},
+    {"S-1-5-114", "Local account and member of Administrators group"},
+    {"S-1-5-32-544", "BUILTIN\\Administrators"},
+    {"S-1-5-32-545", "BUILTIN\\Users"},
+    {"S-1-5-32-546", "BUILTIN\\Guests"},
+    {"S-1-5-32-555", "BUILTIN\\Remote Desktop Users"},
+    {"S-1-15-2-1", "ALL APPLICATION PACKAGES"},
+}};
+
+bool all_digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// S-1-5-5-X-Y, X and Y decimal.
+bool is_logon_sid(std::string_view sid) {
+    constexpr std::string_view kPrefix = "S-1-5-5-";
+    if (sid.substr(0, kPrefix.size()) != kPrefix) return false;
+    const auto rest = sid.substr(kPrefix.size());
+    const auto dash = rest.find('-');
+    return dash != std::string_view::npos && all_digits(rest.substr(0, dash)) && all_digits(rest.substr(dash + 1));
+}
+
+struct AllowedAce {  // ACCESS_ALLOWED_ACE without the SidStart placeholder
+    ACE_HEADER header;
+    ACCESS_MASK mask;
+};
+
+}  // namespace
+
+std::optional<std::string> grant_sid_refusal(std::string_view sid, bool allow_non_logon_sid) {
+    for (const auto& [broad, name] : kBroadSids)
+        if (sid == broad) return std::string(sid) + " (" + std::string(name) + ") is a broad group: never granted";
+    if (!is_logon_sid(sid) && !allow_non_logon_sid)
+        return std::string(sid) + " is not a logon SID (S-1-5-5-X-Y): pass allow_non_logon_sid to grant it";
+    return std::nullopt;
+}
+
+ScopedGrant::ScopedGrant(ScopedGrant&& other) noexcept
+    : desktop_(std::move(other.desktop_)),
+      station_(std::move(other.station_)),
+      prior_sd_(std::move(other.prior_sd_)),
+      prior_dacl_(std::exchange(other.prior_dacl_, nullptr)),
+      prior_protected_(other.prior_protected_),
+      active_(std::exchange(other.active_, false)),
+      kind_(other.kind_),
+      object_name_(std::move(other.object_name_)),
+      sid_(std::move(other.sid_)),
+      mask_(other.mask_),
+      prior_sddl_(std::move(other.prior_sddl_)) {}
+
+ScopedGrant& ScopedGrant::operator=(ScopedGrant&& other) noexcept {
+    if (this != &other) {
+        std::error_code ignored;
+        revert(ignored);
+        desktop_ = std::move(other.desktop_);
+        station_ = std::move(other.station_);
+        prior_sd_ = std::move(other.prior_sd_);
+        prior_dacl_ = std::exchange(other.prior_dacl_, nullptr);
+        prior_protected_ = other.prior_protected_;
+        active_ = std::exchange(other.active_, false);
+        kind_ = other.kind_;
+        object_name_ = std::move(other.object_name_);
+        sid_ = std::move(other.sid_);
+        mask_ = other.mask_;
+        prior_sddl_ = std::move(other.prior_sddl_);
+    }
+    return *this;
+}
+
+ScopedGrant::~ScopedGrant() {
+    std::error_code ignored;
+    revert(ignored);
+}
+
+HANDLE ScopedGrant::handle() const noexcept {
+    return desktop_ ? static_cast<HANDLE>(desktop_.get()) : static_cast<HANDLE>(station_.get());
+}
+
+void ScopedGrant::revert(std::error_code& ec, ApiFailure* failure) {
+    ec.clear();
+    if (!active_) return;
+    set_dacl(handle(), prior_dacl_, prior_protected_, ec, failure);
+    if (ec) {
+        if (failure) failure->object = "revert grant of " + sid_ + " on " + object_name_;
+        return;  // still active: a later revert may succeed
+    }
+    active_ = false;
+    prior_dacl_ = nullptr;
+    prior_sd_.reset();
+    desktop_.reset();
+    station_.reset();
+}
+
+void ScopedGrant::revert() {
+    detail::or_throw([&](std::error_code& ec, ApiFailure* f) { revert(ec, f); });
+}
+
+namespace detail {
+
+ScopedGrant grant_access_impl(HANDLE object, ObjectKind kind, const GrantRequest& request, std::error_code& ec,
+                              ApiFailure* failure) {
+    ec.clear();
+    const std::string where = request.object_name.empty() ? "window object" : request.object_name;
+    if (request.mask == 0) {
+        fail(ec, failure, "grant_access", where + ": empty access mask", ERROR_INVALID_PARAMETER);
+        return {};
+    }
+
+    // Canonical SID first, so an SDDL alias ("WD", "BU") cannot slip past the refusal rules.
+    PSID raw_sid = nullptr;
+    const auto wide_sid = widen(request.sid);
+    if (!::ConvertStringSidToSidW(wide_sid.c_str(), &raw_sid)) {
+        const DWORD e = ::GetLastError();
+        fail(ec, failure, "ConvertStringSidToSidW", request.sid, e);
+        return {};
+    }
+    const unique_hlocal sid_owner(raw_sid);
+    const std::string sid = sid_to_string(raw_sid);
+    if (const auto refusal = grant_sid_refusal(sid, request.allow_non_logon_sid)) {
+        fail(ec, failure, "grant_access", where + ": " + *refusal, ERROR_INVALID_SID);
+        return {};
+    }
+
+    ScopedGrant grant;
+    grant.kind_ = kind;
+    grant.object_name_ = request.object_name;
+    grant.sid_ = sid;
+    // Our own duplicate: the revert must not depend on the caller's handle still being open.
+    HANDLE dup = nullptr;
+    if (!::DuplicateHandle(::GetCurrentProcess(), object, ::GetCurrentProcess(), &dup, 0, FALSE,
+                           DUPLICATE_SAME_ACCESS)) {
+        const DWORD e = ::GetLastError();
+        fail(ec, failure, "DuplicateHandle", where, e);
+        return {};
+    }
+    if (kind == ObjectKind::desktop) grant.desktop_.reset(static_cast<HDESK>(dup));
+    else grant.station_.reset(static_cast<HWINSTA>(dup));
+
+    // Generic rights would be stored unmapped in the ACE; map them as the object would.
+    const GENERIC_MAPPING mapping = generic_mapping(kind);
+    DWORD mask = request.mask;
+    ::MapGenericMask(&mask, const_cast<GENERIC_MAPPING*>(&mapping));
+    grant.mask_ = mask;
+
+    PSECURITY_DESCRIPTOR prior_sd = nullptr;
+    PACL prior_dacl = nullptr;
+    if (const DWORD e = ::GetSecurityInfo(dup, SE_WINDOW_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr,
+                                          &prior_dacl, nullptr, &prior_sd);
+        e != ERROR_SUCCESS) {
+        fail(ec, failure, "GetSecurityInfo", where, e);
+        return {};
+    }
+    grant.prior_sd_.reset(prior_sd);
+    SECURITY_DESCRIPTOR_CONTROL control = 0;
+    DWORD revision = 0;
+    BOOL present = FALSE, defaulted = FALSE;
+    ::GetSecurityDescriptorControl(prior_sd, &control, &revision);
+    ::GetSecurityDescriptorDacl(prior_sd, &present, &prior_dacl, &defaulted);
+    if (!present || !prior_dacl) {
+        fail(ec, failure, "grant_access",
+             where + ": no DACL or a NULL DACL (open to all): adding an ACE would restrict it", ERROR_INVALID_ACL);
+        return {};
+    }
+    grant.prior_dacl_ = prior_dacl;
+    grant.prior_protected_ = (control & SE_DACL_PROTECTED) != 0;
+    if (auto text = get_sddl(dup, ec, nullptr); !ec) grant.prior_sddl_ = std::move(text.sddl);
+    ec.clear();  // the prior SDDL is for the journal only
+
+    ACL_SIZE_INFORMATION size_info{};
+    if (!::GetAclInformation(prior_dacl, &size_info, sizeof(size_info), AclSizeInformation)) {
+        const DWORD e = ::GetLastError();
+        fail(ec, failure, "GetAclInformation", where, e);
+        return {};
+    }
+    const DWORD acl_revision = prior_dacl->AclRevision;
+    const DWORD new_size = size_info.AclBytesInUse + static_cast<DWORD>(sizeof(AllowedAce)) + ::GetLengthSid(raw_sid);
+    std::vector<DWORD> acl_buffer(new_size / sizeof(DWORD) + 1);  // ACLs are DWORD-aligned
+    auto* acl = reinterpret_cast<PACL>(acl_buffer.data());
+    if (!::InitializeAcl(acl, static_cast<DWORD>(acl_buffer.size() * sizeof(DWORD)), acl_revision)) {
+        const DWORD e = ::GetLastError();
+        fail(ec, failure, "InitializeAcl", where, e);
+        return {};
+    }
+    // Canonical order: explicit deny ACEs, then explicit allow (ours goes first there), then inherited.
+    bool added = false;
+    const auto add_ours = [&]() -> bool {
+        added = true;
+        if (::AddAccessAllowedAce(acl, acl_revision, mask, raw_sid)) return true;
+        const DWORD e = ::GetLastError();
+        fail(ec, failure, "AddAccessAllowedAce", where, e);
+        return false;
+    };
+    for (DWORD i = 0; i < size_info.AceCount; ++i) {
+        LPVOID ace = nullptr;
+        if (!::GetAce(prior_dacl, i, &ace)) {
+            const DWORD e = ::GetLastError();
+            fail(ec, failure, "GetAce", where, e);
+            return {};
+        }
+        const auto* header = static_cast<const ACE_HEADER*>(ace);
+        const bool explicit_deny = header->AceType == ACCESS_DENIED_ACE_TYPE && !(header->AceFlags & INHERITED_ACE);
+        if (!added && !explicit_deny && !add_ours()) return {};
+        if (!::AddAce(acl, acl_revision, MAXDWORD, ace, header->AceSize)) {
+            const DWORD e = ::GetLastError();
+            fail(ec, failure, "AddAce", where, e);
+            return {};
+        }
+    }
+    if (!added && !add_ours()) return {};
+
+    set_dacl(dup, acl, grant.prior_protected_, ec, failure);
+    if (ec) {
+        if (failure) failure->object = where;
+        return {};
+    }
+    grant.active_ = true;
+    return grant;
+}
+
+}  // namespace detail
+
+ScopedGrant grant_access(HDESK desktop, const GrantRequest& request, std::error_code& ec, ApiFailure* failure) {
+    return detail::grant_access_impl(desktop, ObjectKind::desktop, request, ec, failure);
+}
+ScopedGrant grant_access(HDESK desktop, const GrantRequest& request) {
+    return detail::or_throw([&](std::error_code& ec, ApiFailure* f) { return grant_access(desktop, request, ec, f); });
+}
+ScopedGrant grant_access(HWINSTA station, const GrantRequest& request, std::error_code& ec, ApiFailure* failure) {
+    return detail::grant_access_impl(station, ObjectKind::window_station, request, ec, failure);
+}
+ScopedGrant grant_access(HWINSTA station, const GrantRequest& request) {
+    return detail::or_throw([&](std::error_code& ec, ApiFailure* f) { return grant_access(station, request, ec, f); });
+}
+
+}  // namespace safelaunch::win32

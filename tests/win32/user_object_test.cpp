@@ -1,0 +1,209 @@
+// Window stations and desktops: create, read back, enumerate, open relative to a station, clean up.
+#include "safelaunch/win32/user_object.hpp"
+
+#include "safelaunch/win32/system_facts.hpp"
+#include "safelaunch/win32/token.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+
+namespace sl = safelaunch;
+namespace w = safelaunch::win32;
+
+namespace {
+
+// Unique per process and per call, so parallel test runs never share an object.
+std::string unique_name(const char* what) {
+    static std::atomic<int> counter{0};
+    return "sl-d-" + std::string(what) + "-" + std::to_string(::GetCurrentProcessId()) + "-" +
+           std::to_string(counter++);
+}
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+bool under_wine() { return w::wine_version().has_value(); }
+
+}  // namespace
+
+TEST(UserObject, CreatedStationAndDesktopReadBackNameTypeFlags) {
+    const auto station_name = unique_name("ws");
+    const auto desktop_name = unique_name("desk");
+    const auto station = w::create_window_station(station_name);
+    const auto created = w::create_desktop(station.get(), desktop_name);
+
+    std::error_code ec;
+    EXPECT_EQ(w::object_name(station.get(), ec), station_name);
+    EXPECT_EQ(w::object_type(station.get(), ec), "WindowStation");
+    EXPECT_EQ(w::object_flags(station.get(), ec) & WSF_VISIBLE, 0u) << "a new station is not interactive";
+    EXPECT_FALSE(ec);
+    EXPECT_EQ(w::object_name(created.desktop.get(), ec), desktop_name);
+    EXPECT_EQ(w::object_type(created.desktop.get(), ec), "Desktop");
+    EXPECT_FALSE(ec);
+    EXPECT_FALSE(created.heap_note) << "no heap was asked for";
+}
+
+TEST(UserObject, CreatedObjectsAreEnumeratedAndGoneAfterClose) {
+    const auto station_name = unique_name("ws");
+    const auto desktop_name = unique_name("desk");
+    auto station = w::create_window_station(station_name);
+    auto created = w::create_desktop(station.get(), desktop_name);
+
+    EXPECT_TRUE(contains(w::enumerate_window_stations(), station_name));
+    EXPECT_EQ(w::enumerate_desktops(station.get()), std::vector<std::string>{desktop_name});
+
+    created.desktop.reset();
+    EXPECT_FALSE(contains(w::enumerate_desktops(station.get()), desktop_name));
+    station.reset();
+    EXPECT_FALSE(contains(w::enumerate_window_stations(), station_name));
+}
+
+TEST(UserObject, CreateWindowStationRefusesAnExistingName) {
+    const auto station_name = unique_name("ws");
+    const auto station = w::create_window_station(station_name);
+    std::error_code ec;
+    sl::ApiFailure failure;
+    const auto again = w::create_window_station(station_name, std::nullopt, ec, &failure);
+    EXPECT_FALSE(again);
+    ASSERT_TRUE(ec);
+    EXPECT_EQ(failure.api, "CreateWindowStationW");
+    EXPECT_EQ(failure.object, "window station " + station_name);
+}
+
+TEST(UserObject, OpenDesktopIsRelativeToTheGivenStationAndRestoresTheProcessStation) {
+    const auto before = w::process_window_station_name();
+    const auto station_name = unique_name("ws");
+    const auto desktop_name = unique_name("desk");
+    const auto station = w::create_window_station(station_name);
+    const auto created = w::create_desktop(station.get(), desktop_name);
+    EXPECT_EQ(w::process_window_station_name(), before) << "create_desktop must switch back";
+
+    const auto opened = w::open_desktop(station.get(), desktop_name, DESKTOP_READOBJECTS);
+    std::error_code ec;
+    EXPECT_EQ(w::object_name(opened.get(), ec), desktop_name);
+    EXPECT_EQ(w::process_window_station_name(), before) << "open_desktop must switch back";
+
+    // By name from our own station the desktop is not there.
+    const auto own = w::open_window_station(before, WINSTA_READATTRIBUTES);
+    const auto wrong = w::open_desktop(own.get(), desktop_name, DESKTOP_READOBJECTS, ec);
+    EXPECT_FALSE(wrong);
+    EXPECT_TRUE(ec);
+    EXPECT_FALSE(contains(w::enumerate_desktops(w::open_window_station(before, WINSTA_ENUMDESKTOPS).get()),
+                          desktop_name));
+}
+
+TEST(UserObject, ProcessStationAndThreadDesktopAreEnumerable) {
+    const auto station_name = w::process_window_station_name();
+    const auto desktop_name = w::thread_desktop_name();
+    ASSERT_FALSE(station_name.empty());
+    ASSERT_FALSE(desktop_name.empty());
+    EXPECT_TRUE(contains(w::enumerate_window_stations(), station_name));
+    const auto station = w::open_window_station(station_name, WINSTA_ENUMDESKTOPS);
+    EXPECT_TRUE(contains(w::enumerate_desktops(station.get()), desktop_name));
+    if (under_wine()) {  // observed: Wine runs a console test in WinSta0\Default
+        EXPECT_EQ(station_name, "WinSta0");
+        EXPECT_EQ(desktop_name, "Default");
+    }
+}
+
+TEST(UserObject, HeapSizeIsReadOrFailsWithInvalidParameterUnderWine) {
+    const auto station = w::create_window_station(unique_name("ws"));
+    const auto created = w::create_desktop(station.get(), unique_name("desk"));
+    std::error_code ec;
+    sl::ApiFailure failure;
+    const auto kb = w::desktop_heap_kb(created.desktop.get(), ec, &failure);
+    if (under_wine()) {
+        ASSERT_EQ(ec, sl::make_win32_error(ERROR_INVALID_PARAMETER));
+        EXPECT_EQ(failure.api, "GetUserObjectInformationW");
+        EXPECT_EQ(failure.object, "UOI_HEAPSIZE");
+        GTEST_SKIP() << "Wine fails UOI_HEAPSIZE with ERROR_INVALID_PARAMETER (no desktop heap)";
+    }
+    ASSERT_FALSE(ec) << failure.describe();
+    EXPECT_GT(kb, 0u);
+}
+
+TEST(UserObject, DesktopHeapIsBoundedWhereCreateDesktopExWExists) {
+    const auto station = w::create_window_station(unique_name("ws"));
+    const auto created = w::create_desktop(station.get(), unique_name("desk"), 512u);
+    ASSERT_TRUE(created.desktop);
+    const bool has_ex = ::GetProcAddress(::GetModuleHandleW(L"user32.dll"), "CreateDesktopExW") != nullptr;
+    EXPECT_EQ(created.heap_bounded, has_ex);
+    EXPECT_EQ(created.heap_note.has_value(), !has_ex);
+    if (!has_ex) GTEST_SKIP() << "CreateDesktopExW is not exported here (Wine): " << *created.heap_note;
+    std::error_code ec;
+    EXPECT_EQ(w::desktop_heap_kb(created.desktop.get(), ec), 512u);
+}
+
+TEST(UserObject, GatherDesktopFactsOfCreatedDesktop) {
+    const auto station_name = unique_name("ws");
+    const auto desktop_name = unique_name("desk");
+    const auto station = w::create_window_station(station_name);
+    const auto created = w::create_desktop(station.get(), desktop_name);
+    const auto token = w::duplicate_own_token(true);
+
+    std::vector<sl::ApiFailure> notes;
+    const auto facts = w::gather_desktop_facts(station_name, desktop_name,
+                                               w::AccessQuery{token.get(), sl::rights::kUser32DesktopBaseline},
+                                               &notes);
+    for (const auto& n : notes) std::cout << "note: " << n.describe() << "\n";
+    EXPECT_TRUE(facts.exists);
+    EXPECT_EQ(facts.name, desktop_name);
+    EXPECT_EQ(facts.type, "Desktop");
+    EXPECT_TRUE(facts.flags.has_value());
+    EXPECT_FALSE(facts.open_error);
+    ASSERT_TRUE(facts.sddl.has_value());
+    EXPECT_EQ(facts.access_requested, sl::rights::kUser32DesktopBaseline);
+    EXPECT_EQ(facts.heap_kb.has_value(), !under_wine());
+    if (under_wine()) {
+        // Observed: a desktop created without an SD has none under Wine, and AccessCheck refuses it.
+        EXPECT_FALSE(facts.sd_present) << *facts.sddl;
+        EXPECT_FALSE(facts.access_granted);
+        const bool noted = std::any_of(notes.begin(), notes.end(), [](const sl::ApiFailure& f) {
+            return f.api == "AccessCheck" && f.code == sl::make_win32_error(ERROR_INVALID_SECURITY_DESCR);
+        });
+        EXPECT_TRUE(noted);
+    } else {
+        EXPECT_TRUE(facts.sd_present);
+        EXPECT_EQ(facts.access_granted, sl::rights::kUser32DesktopBaseline) << "the creator has full access";
+    }
+}
+
+TEST(UserObject, GatherDesktopFactsChecksAccessAgainstAnExplicitDescriptor) {
+    const auto token = w::duplicate_own_token(true);
+    const auto user = w::gather_token_facts(token.get()).user_sid;
+    const auto station_name = unique_name("ws");
+    const auto desktop_name = unique_name("desk");
+    const auto station = w::create_window_station(station_name);
+    // Readable by us (RC) but none of the desktop rights. Set after creation: Wine ignores lpsa.
+    const auto created = w::create_desktop(station.get(), desktop_name);
+    w::set_dacl_from_sddl(created.desktop.get(), "D:(A;;RC;;;" + user + ")");
+    std::vector<sl::ApiFailure> notes;
+    const auto facts = w::gather_desktop_facts(station_name, desktop_name,
+                                               w::AccessQuery{token.get(), sl::rights::kUser32DesktopBaseline},
+                                               &notes);
+    for (const auto& n : notes) std::cerr << "note: " << n.describe() << "\n";
+    EXPECT_TRUE(facts.exists);
+    EXPECT_TRUE(facts.sd_present) << facts.sddl.value_or("(none)");
+    ASSERT_TRUE(facts.access_granted) << facts.sddl.value_or("(none)") << " / "
+                                      << w::get_sddl(created.desktop.get()).sddl;
+    EXPECT_EQ(*facts.access_granted & 0xCFu, 0u) << std::hex << *facts.access_granted;
+    EXPECT_EQ(*facts.access_granted & READ_CONTROL, static_cast<std::uint32_t>(READ_CONTROL));
+}
+
+TEST(UserObject, GatherFactsOfMissingDesktopRecordsOpenError) {
+    const auto station_name = unique_name("ws");
+    const auto station = w::create_window_station(station_name);
+    const auto facts = w::gather_desktop_facts(station_name, "no-such-desktop");
+    EXPECT_FALSE(facts.exists);
+    EXPECT_EQ(facts.name, "no-such-desktop");
+    ASSERT_TRUE(facts.open_error);
+    EXPECT_NE(facts.open_error->find("OpenDesktopW(desktop no-such-desktop)"), std::string::npos) << *facts.open_error;
+    const auto station_facts = w::gather_window_station_facts(unique_name("missing-ws"));
+    EXPECT_FALSE(station_facts.exists);
+    ASSERT_TRUE(station_facts.open_error);
+    EXPECT_NE(station_facts.open_error->find("OpenWindowStationW"), std::string::npos);
+}
