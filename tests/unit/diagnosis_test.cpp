@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace safelaunch {
@@ -165,6 +167,19 @@ TEST(Diagnosis, FailedCanaryBesideAnAccessFailureStaysPossible) {
     EXPECT_EQ(d.causes[0].id, CauseId::access);
     EXPECT_EQ(cause(d, CauseId::desktop_heap).likelihood, Likelihood::possible);
     EXPECT_TRUE(mentions(cause(d, CauseId::desktop_heap), "may share the access failure"));
+}
+
+// A canary that only started proves user32 could connect, not that the heap has room.
+TEST(Diagnosis, CanaryThatOnlyStartedLeavesHeapPossible) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.heap = HeapFacts{};
+    in.heap->canary_started = true;
+    const auto d = diagnose(in);
+    const auto& heap = cause(d, CauseId::desktop_heap);
+    EXPECT_EQ(heap.likelihood, Likelihood::possible);
+    EXPECT_TRUE(mentions(heap, "not asked to allocate"));
+    EXPECT_TRUE(mentions(heap, "run the heap canary with an allocation"));
 }
 
 struct FillCase {

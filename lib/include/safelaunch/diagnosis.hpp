@@ -23,8 +23,10 @@
 //  R3  access: an access check that found missing rights -> decided (remedy: grant those rights to
 //      that SID on that object); every check passed -> unlikely; not checked -> possible.
 //  R4  desktop_heap: event 243 seen since the launch -> decided. Otherwise, heap facts:
-//      canary could not start or could not allocate, or estimated fill >= 90 % -> likely;
-//      fill >= 75 % -> possible; canary started and allocated, or fill < 75 % -> unlikely.
+//      canary could not start or could not allocate -> likely (only possible when R3 decided
+//      access: the canary's failure may share that cause); canary started and allocated ->
+//      unlikely (possible when the estimated fill is still >= 90 %). Without a canary result,
+//      estimated fill >= 90 % -> likely, >= 75 % -> possible, below -> unlikely.
 //      No heap facts -> possible (check event 243 and run the canary). Event 243 known absent
 //      does not demote by itself: Win32k logs it once per session, so an earlier entry may hide
 //      this one (the evidence says so).

@@ -115,6 +115,8 @@ RankedCause rank_desktop_heap(const DiagnosisInput& in, bool access_failed, bool
             c.evidence.emplace_back("a canary process started on the same desktop and created its windows after the failure");
             if (c.likelihood != Likelihood::decided) c.likelihood = Likelihood::unlikely;
         }
+        const bool started_only = h->canary_started.value_or(false) && !h->canary_allocated;
+        if (started_only) c.evidence.emplace_back("a canary process started on the same desktop afterwards; it was not asked to allocate");
         if (h->estimated_fill_percent) {
             measured = true;
             const double fill = *h->estimated_fill_percent;
@@ -129,7 +131,7 @@ RankedCause rank_desktop_heap(const DiagnosisInput& in, bool access_failed, bool
         }
     }
     if (!measured && c.likelihood != Likelihood::decided)
-        c.evidence.emplace_back("heap not measured: run the heap canary on the target desktop");
+        c.evidence.emplace_back("heap not measured: run the heap canary with an allocation on the target desktop");
     if (in.event_243_seen && !*in.event_243_seen)
         c.evidence.emplace_back("event 243 not logged since the launch (Win32k logs it once per session, so this does not rule it out)");
     else if (!in.event_243_seen)
