@@ -66,6 +66,9 @@ TEST(SystemFacts, DesktopHeapEventsAreReadOrSkippedWhereEvtQueryIsAStub) {
     std::error_code ec;
     sl::ApiFailure failure;
     const auto events = w::query_desktop_heap_events(std::chrono::hours(24 * 30), ec, &failure);
+    if (w::wine_version()) {
+        EXPECT_TRUE(ec) << "observed: Wine 8's EvtQuery is a stub that returns NULL";
+    }
     if (ec) {
         EXPECT_EQ(failure.api, "EvtQuery");
         const auto facts = w::gather_system_facts();

@@ -24,6 +24,11 @@ namespace safelaunch::win32::detail {
 // Capture GetLastError() before building `object`, so no allocation can overwrite it.
 inline void fail(std::error_code& ec, ApiFailure* out, std::string_view api, std::string object,
                  DWORD code) {
+    // A failure with no error code (stubs do this) must still read as a failure: 0 is "success".
+    if (code == ERROR_SUCCESS) {
+        code = ERROR_CALL_NOT_IMPLEMENTED;
+        object += " (failed without setting an error code)";
+    }
     ec = make_win32_error(code);
     if (out) *out = ApiFailure{std::string(api), std::move(object), ec};
 }

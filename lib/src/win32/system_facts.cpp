@@ -187,6 +187,7 @@ std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window, s
         "*[System[Provider[@Name='Microsoft-Windows-Win32k'] and (EventID=243 or EventID=244) and "
         "TimeCreated[timediff(@SystemTime) <= {}]]]",
         ms));
+    ::SetLastError(ERROR_SUCCESS);  // so a stub that fails silently is not blamed on a stale code
     const unique_evt results(::EvtQuery(nullptr, L"System", query.c_str(), EvtQueryChannelPath | EvtQueryReverseDirection));
     if (!results) {
         const DWORD e = ::GetLastError();
