@@ -121,6 +121,13 @@ TEST(UserObject, HeapSizeIsReadOrFailsWithInvalidParameterUnderWine) {
         ASSERT_EQ(ec, sl::make_win32_error(ERROR_INVALID_PARAMETER));
         EXPECT_EQ(failure.api, "GetUserObjectInformationW");
         EXPECT_EQ(failure.object, "UOI_HEAPSIZE");
+        try {
+            (void)w::desktop_heap_kb(created.desktop.get());
+            ADD_FAILURE() << "the throwing overload must throw where the ec one fails";
+        } catch (const sl::Error& e) {
+            EXPECT_EQ(e.code(), sl::make_win32_error(ERROR_INVALID_PARAMETER));
+            EXPECT_EQ(e.api(), "GetUserObjectInformationW");
+        }
         GTEST_SKIP() << "Wine fails UOI_HEAPSIZE with ERROR_INVALID_PARAMETER (no desktop heap)";
     }
     ASSERT_FALSE(ec) << failure.describe();

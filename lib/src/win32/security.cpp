@@ -108,6 +108,10 @@ void set_dacl(HANDLE object, const ACL* dacl, bool protect, std::error_code& ec,
     if (e != ERROR_SUCCESS) detail::fail(ec, failure, "SetSecurityInfo", "window object DACL", e);
 }
 
+void set_dacl(HANDLE object, const ACL* dacl, bool protect) {
+    detail::or_throw([&](std::error_code& ec, ApiFailure* f) { set_dacl(object, dacl, protect, ec, f); });
+}
+
 void set_dacl_from_sddl(HANDLE object, std::string_view sddl, std::error_code& ec, ApiFailure* failure) {
     ec.clear();
     const auto wide = detail::widen(sddl);

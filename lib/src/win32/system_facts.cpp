@@ -179,6 +179,10 @@ std::vector<StationFacts> gather_station_facts(std::error_code& ec, ApiFailure* 
     return stations;
 }
 
+std::vector<StationFacts> gather_station_facts() {
+    return detail::or_throw([&](std::error_code& ec, ApiFailure* f) { return gather_station_facts(ec, f); });
+}
+
 std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window, std::error_code& ec,
                                                   ApiFailure* failure) {
     ec.clear();

@@ -232,6 +232,19 @@ std::uint32_t desktop_heap_kb(HDESK desktop, std::error_code& ec, ApiFailure* fa
     return kb;
 }
 
+std::string object_name(HANDLE object) {
+    return detail::or_throw([&](std::error_code& ec, ApiFailure* f) { return object_name(object, ec, f); });
+}
+std::string object_type(HANDLE object) {
+    return detail::or_throw([&](std::error_code& ec, ApiFailure* f) { return object_type(object, ec, f); });
+}
+std::uint32_t object_flags(HANDLE object) {
+    return detail::or_throw([&](std::error_code& ec, ApiFailure* f) { return object_flags(object, ec, f); });
+}
+std::uint32_t desktop_heap_kb(HDESK desktop) {
+    return detail::or_throw([&](std::error_code& ec, ApiFailure* f) { return desktop_heap_kb(desktop, ec, f); });
+}
+
 std::vector<std::string> enumerate_window_stations(std::error_code& ec, ApiFailure* failure) {
     ec.clear();
     std::vector<std::string> names;

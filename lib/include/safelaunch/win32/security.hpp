@@ -44,6 +44,7 @@ void set_dacl_from_sddl(HANDLE object, std::string_view sddl);
 // `protect` adds PROTECTED_DACL_SECURITY_INFORMATION (SDDL "D:P").
 void set_dacl(HANDLE object, const ACL* dacl, bool protect, std::error_code& ec,
               ApiFailure* failure = nullptr);
+void set_dacl(HANDLE object, const ACL* dacl, bool protect);
 
 struct AccessCheckResult {
     std::uint32_t desired = 0;          // after MapGenericMask

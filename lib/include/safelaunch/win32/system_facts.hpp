@@ -34,8 +34,10 @@ struct SubSystemsValues {
 [[nodiscard]] SubSystemsValues read_subsystems_values();
 
 // Every station the caller can enumerate, with its desktops (and UOI_HEAPSIZE where it works; on
-// Wine desktop_heap_kb stays empty). A station that cannot be opened is listed without desktops.
+// Wine desktop_heap_kb stays empty). desktop_heap_kb is all or nothing per station, so it stays
+// parallel to desktops. A station that cannot be opened is listed without desktops.
 [[nodiscard]] std::vector<StationFacts> gather_station_facts(std::error_code& ec, ApiFailure* failure = nullptr);
+[[nodiscard]] std::vector<StationFacts> gather_station_facts();
 
 // Win32k events 243 ("A desktop heap allocation failed") and 244 ("Failed to create a desktop due
 // to desktop heap exhaustion") from the System log within `window`, newest first. Under Wine

@@ -68,8 +68,12 @@ struct CreatedDesktop {
 [[nodiscard]] std::string object_name(HANDLE object, std::error_code& ec, ApiFailure* failure = nullptr);
 [[nodiscard]] std::string object_type(HANDLE object, std::error_code& ec, ApiFailure* failure = nullptr);
 [[nodiscard]] std::uint32_t object_flags(HANDLE object, std::error_code& ec, ApiFailure* failure = nullptr);
+[[nodiscard]] std::string object_name(HANDLE object);
+[[nodiscard]] std::string object_type(HANDLE object);
+[[nodiscard]] std::uint32_t object_flags(HANDLE object);
 // UOI_HEAPSIZE in KB (desktops, Vista+). Wine fails it with ERROR_INVALID_PARAMETER.
 [[nodiscard]] std::uint32_t desktop_heap_kb(HDESK desktop, std::error_code& ec, ApiFailure* failure = nullptr);
+[[nodiscard]] std::uint32_t desktop_heap_kb(HDESK desktop);
 
 // Names, in the order the system returns them.
 [[nodiscard]] std::vector<std::string> enumerate_window_stations(std::error_code& ec,
