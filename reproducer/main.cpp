@@ -1,0 +1,70 @@
+// deskheap-repro: reproduce both KB 184802 failures (desktop heap, desktop DACL) on private
+// desktops, with control and recovery, for QA in a VM and for CI. See options.cpp for the
+// command line and report.hpp for the exit codes.
+#include "interrupt.hpp"
+#include "options.hpp"
+#include "report.hpp"
+#include "scenarios.hpp"
+
+#include <boost/nowide/args.hpp>
+#include <boost/nowide/convert.hpp>
+#include <fmt/format.h>
+
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <optional>
+
+int main(int argc, char** argv) {
+    boost::nowide::args utf8_args(argc, argv);  // argv from GetCommandLineW, as UTF-8
+    using namespace safelaunch::repro;
+
+    auto parsed = parse_options(argc, argv);
+    if (!parsed.options) {
+        (parsed.exit_code == 0 ? std::cout : std::cerr) << parsed.message << '\n';
+        return parsed.exit_code;
+    }
+    const Options& options = *parsed.options;
+
+    // Open the JUnit file first: a path that cannot be written is a usage error, found before any
+    // object is created.
+    std::ofstream junit;
+    if (options.junit) {
+        junit.open(std::filesystem::path(boost::nowide::widen(*options.junit)), std::ios::trunc);
+        if (!junit) {
+            std::cerr << fmt::format("deskheap-repro: cannot write the --junit file '{}'\n", *options.junit);
+            return kExitUsage;
+        }
+    }
+
+    InterruptGuard guard;
+    std::mutex progress_mutex;
+    const Progress progress = [&](std::string_view line) {
+        std::lock_guard lock(progress_mutex);
+        std::cerr << "deskheap-repro: " << line << std::endl;
+    };
+    RunReport report;
+    try {
+        report = run_scenarios(options, progress);
+    } catch (const std::exception& e) {
+        std::cerr << "deskheap-repro: " << e.what() << '\n';
+        return kExitError;
+    }
+
+    if (options.json) std::cout << to_json(report).dump(2) << '\n';
+    else print_human(std::cout, report);
+    std::cout.flush();
+    int code = exit_code_of(overall_outcome(report));
+    if (junit.is_open()) {
+        junit << to_junit(report);
+        junit.close();
+        if (!junit) {
+            std::cerr << fmt::format("deskheap-repro: writing the --junit file '{}' failed\n", *options.junit);
+            code = kExitError;
+        }
+    }
+    InterruptGuard::cleanup_done();
+    return code;
+}

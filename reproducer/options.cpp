@@ -1,0 +1,71 @@
+#include "options.hpp"
+
+#include "report.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+namespace safelaunch::repro {
+
+ParseResult parse_options(int argc, char** argv) {
+    Options o;
+    CLI::App app{
+        "deskheap-repro: reproduce both KB 184802 failures (0xC0000142 at a child's user32 start) on private "
+        "window stations and desktops — desktop heap exhaustion and a desktop DACL — each as control, failure "
+        "and recovery, with the safelaunch pre-flight verdict for every launch.\n"
+        "Exit codes: 0 reproduced and recovered as expected, 1 not reproduced, 2 usage, 3 error (setup or "
+        "cleanup failed), 77 this platform cannot reproduce it (Wine: no desktop heap).",
+        "deskheap-repro"};
+    app.set_version_flag("--version", "deskheap-repro 0.1.0");
+    app.add_option("scenario", o.scenario, "heap | acl | pool (opt-in) | all (= heap and acl)")
+        ->required()
+        ->check(CLI::IsMember({"heap", "acl", "pool", "all"}));
+    app.add_option("--heap-kb", o.heap_kb, "desktop heap of the heap scenario's desktop, KB (default 512)")
+        ->check(CLI::Range(64u, 65536u));
+    app.add_option("--pool-heap-kb", o.pool_heap_kb, "heap of each desktop the pool scenario creates, KB (default 20480)")
+        ->check(CLI::Range(64u, 65536u));
+    app.add_flag("--json", o.json, "print the report as JSON on stdout (progress stays on stderr)");
+    app.add_option("--junit", o.junit, "also write one JUnit test case per phase to FILE")->type_name("FILE");
+    app.add_flag("--yes-exhaust-session-pool", o.yes_exhaust_session_pool,
+                 "allow the pool scenario: it makes desktop creation fail for the whole session until it ends");
+    app.add_option("--probe", o.probe, "the child to start (default: safelaunch-probe.exe beside this program)")
+        ->type_name("PATH");
+    app.add_option("--child-timeout-ms", o.child_timeout_ms, "end a child that runs longer (default 30000)")
+        ->check(CLI::Range(100u, 600000u));
+    app.add_option("--max-objects", o.max_objects, "stop filling after this many objects (default 200000)")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10000000}));
+
+    ParseResult result;
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        result.message = app.help();
+        return result;
+    } catch (const CLI::CallForVersion&) {
+        result.message = "deskheap-repro 0.1.0";
+        return result;
+    } catch (const CLI::ParseError& e) {
+        std::string what = e.what();
+        for (auto& c : what)
+            if (c == '\n' || c == '\r') c = ' ';
+        result.exit_code = kExitUsage;
+        result.message = fmt::format("deskheap-repro: {} (try --help)", what);
+        return result;
+    }
+    if (o.scenario == "pool" && !o.yes_exhaust_session_pool) {
+        result.exit_code = kExitUsage;
+        result.message =
+            "deskheap-repro: refusing the pool scenario without --yes-exhaust-session-pool: it makes desktop "
+            "creation fail for every process in this session while it runs";
+        return result;
+    }
+    if (o.junit && o.junit->empty()) {
+        result.exit_code = kExitUsage;
+        result.message = "deskheap-repro: --junit needs a file name";
+        return result;
+    }
+    result.options = std::move(o);
+    return result;
+}
+
+}  // namespace safelaunch::repro

@@ -1,0 +1,31 @@
+// deskheap-repro's command line.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace safelaunch::repro {
+
+struct Options {
+    std::string scenario;                 // heap | acl | pool | all
+    std::uint32_t heap_kb = 512;          // heap scenario's desktop heap (CreateDesktopExW)
+    std::optional<std::uint32_t> pool_heap_kb;  // pool scenario's per-desktop heap; default 20480
+    bool json = false;
+    std::optional<std::string> junit;     // file for the JUnit XML
+    bool yes_exhaust_session_pool = false;
+    std::string probe;                    // "" = safelaunch-probe.exe beside deskheap-repro.exe
+    std::uint32_t child_timeout_ms = 30000;
+    std::uint64_t max_objects = 200000;   // filler objects / pool desktops, at most
+};
+
+struct ParseResult {
+    std::optional<Options> options;  // nullopt: exit with `exit_code` after printing `message`
+    int exit_code = 0;               // 0 for --help / --version, 2 for a usage error
+    std::string message;             // help text, or the one-line error (no trailing newline)
+};
+
+// Parses UTF-8 arguments (argv[0] included). Never throws.
+[[nodiscard]] ParseResult parse_options(int argc, char** argv);
+
+}  // namespace safelaunch::repro
