@@ -31,6 +31,7 @@
 // kUser32DesktopBaseline without their standard rights, which connecting does not need).
 #pragma once
 
+#include "safelaunch/access_rights.hpp"
 #include "safelaunch/diagnosis.hpp"
 #include "safelaunch/facts.hpp"
 #include "safelaunch/finding.hpp"
@@ -41,6 +42,12 @@
 #include <vector>
 
 namespace safelaunch {
+
+// The rights whose absence blocks a launch (and what --grant adds): the specific rights of the
+// service-account baseline. Its standard rights (DELETE, WRITE_DAC, ...) are not needed to
+// connect: WinSta0's own DACL gives the interactive logon SID 0x37F without them.
+inline constexpr std::uint32_t kStationRightsNeeded = rights::kUser32StationBaseline & ~rights::kStandardRightsRequired;
+inline constexpr std::uint32_t kDesktopRightsNeeded = rights::kUser32DesktopBaseline & ~rights::kStandardRightsRequired;
 
 struct AnalysisOptions {
     // Processes expected on the target desktop at once, for heap.desktop.small.

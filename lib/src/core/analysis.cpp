@@ -16,12 +16,6 @@ namespace {
 
 constexpr std::uint32_t kWsfVisible = 1;  // UOI_FLAGS of an interactive station
 
-// What blocks a launch: the specific rights of the service-account baseline. The standard rights
-// in that baseline (DELETE, WRITE_DAC, ...) are not needed to connect: WinSta0's own DACL gives
-// the interactive logon SID 0x37F without them, and interactive programs start fine.
-constexpr std::uint32_t kStationNeeded = rights::kUser32StationBaseline & ~rights::kStandardRightsRequired;
-constexpr std::uint32_t kDesktopNeeded = rights::kUser32DesktopBaseline & ~rights::kStandardRightsRequired;
-
 struct ObjectCheck {
     const UserObjectFacts* facts;
     ObjectKind kind;
@@ -225,9 +219,9 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
     const auto station_label = fmt::format("window station {}", s.target.station);
     const auto desktop_label = fmt::format("desktop {}\\{}", s.target.station, s.target.desktop);
     for (const ObjectCheck& c : {ObjectCheck{&s.target.station_facts, ObjectKind::window_station, "station",
-                                             station_label, kStationNeeded},
+                                             station_label, kStationRightsNeeded},
                                  ObjectCheck{&s.target.desktop_facts, ObjectKind::desktop, "desktop", desktop_label,
-                                             kDesktopNeeded}}) {
+                                             kDesktopRightsNeeded}}) {
         if (auto fact = check_access(c, s.token, out)) a.access.push_back(*fact);
     }
     if (!s.token.restricted_sids.empty())

@@ -17,6 +17,7 @@ struct CodeText {
 // The Win32 codes our Win32 layer can meet; texts are the system's own (FormatMessage, en-US).
 constexpr std::array kWin32 = {
     CodeText{0, "ERROR_SUCCESS", "The operation completed successfully."},
+    CodeText{1, "ERROR_INVALID_FUNCTION", "Incorrect function."},
     CodeText{2, "ERROR_FILE_NOT_FOUND", "The system cannot find the file specified."},
     CodeText{3, "ERROR_PATH_NOT_FOUND", "The system cannot find the path specified."},
     CodeText{5, "ERROR_ACCESS_DENIED", "Access is denied."},
@@ -32,6 +33,9 @@ constexpr std::array kWin32 = {
     CodeText{170, "ERROR_BUSY", "The requested resource is in use."},
     CodeText{183, "ERROR_ALREADY_EXISTS", "Cannot create a file when that file already exists."},
     CodeText{193, "ERROR_BAD_EXE_FORMAT", "%1 is not a valid Win32 application."},
+    CodeText{203, "ERROR_ENVVAR_NOT_FOUND", "The system could not find the environment option that was entered."},
+    CodeText{206, "ERROR_FILENAME_EXCED_RANGE", "The filename or extension is too long."},
+    CodeText{234, "ERROR_MORE_DATA", "More data is available."},
     CodeText{258, "WAIT_TIMEOUT", "The wait operation timed out."},
     CodeText{259, "ERROR_NO_MORE_ITEMS", "No more data is available."},
     CodeText{1008, "ERROR_NO_TOKEN", "An attempt was made to reference a token that does not exist."},
@@ -39,6 +43,9 @@ constexpr std::array kWin32 = {
     CodeText{1314, "ERROR_PRIVILEGE_NOT_HELD", "A required privilege is not held by the client."},
     CodeText{1326, "ERROR_LOGON_FAILURE", "The user name or password is incorrect."},
     CodeText{1332, "ERROR_NONE_MAPPED", "No mapping between account names and security IDs was done."},
+    CodeText{1336, "ERROR_INVALID_ACL", "The access control list (ACL) structure is invalid."},
+    CodeText{1337, "ERROR_INVALID_SID", "The security ID structure is invalid."},
+    CodeText{1338, "ERROR_INVALID_SECURITY_DESCR", "The security descriptor structure is invalid."},
     CodeText{1349, "ERROR_BAD_TOKEN_TYPE", "The type of the token is inappropriate for its attempted use."},
     CodeText{1444, "ERROR_INVALID_THREAD_ID", "The thread identifier is invalid."},
     CodeText{1450, "ERROR_NO_SYSTEM_RESOURCES", "Insufficient system resources exist to complete the requested service."},

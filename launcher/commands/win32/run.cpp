@@ -1,0 +1,124 @@
+// safelaunch run: pre-flight, launch, wait, and explain a DLL-initialisation death.
+// Exits with the child's code, or 125 (safelaunch failed / bad usage), 126 (not started:
+// refused by pre-flight or CreateProcess failed), 127 (program not found).
+#include "cli.hpp"
+#include "exit_codes.hpp"
+#include "target_options.hpp"
+
+#include "safelaunch/exit_code.hpp"
+#include "safelaunch/json.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+namespace safelaunch::cli {
+namespace {
+
+struct RunOptions {
+    TargetOptions target;
+    bool grant = false;
+    bool force = false;
+    std::optional<double> timeout_s;
+};
+
+std::string_view to_string(win32::NotStartedReason r) {
+    switch (r) {
+        case win32::NotStartedReason::refused: return "refused";
+        case win32::NotStartedReason::grant_failed: return "grant_failed";
+        case win32::NotStartedReason::launch_failed: return "launch_failed";
+        case win32::NotStartedReason::token_failed: return "token_failed";
+    }
+    return "unknown";
+}
+
+int exit_status(const win32::Outcome& out) {
+    if (out.exit_code) return static_cast<int>(*out.exit_code);
+    if (!out.not_started) return kToolFailed;
+    switch (*out.not_started) {
+        case win32::NotStartedReason::refused: return kNotStarted;
+        case win32::NotStartedReason::launch_failed: return tool_exit_code(out.launch_failure->kind);
+        case win32::NotStartedReason::grant_failed:
+        case win32::NotStartedReason::token_failed: return kToolFailed;
+    }
+    return kToolFailed;
+}
+
+std::string not_started_text(const win32::Outcome& out) {
+    switch (*out.not_started) {
+        case win32::NotStartedReason::refused:
+            return "not started: the pre-flight check found a blocking problem (use --grant to fix access for this "
+                   "launch, or --force to launch anyway)";
+        case win32::NotStartedReason::launch_failed:
+            return fmt::format("{}: {}",
+                               out.launch_failure->kind == LaunchFailureKind::not_found ? "program not found"
+                                                                                        : "could not start",
+                               out.launch_failure->failure.describe());
+        case win32::NotStartedReason::grant_failed:
+            return "the grant failed: " + (out.failure ? out.failure->describe() : std::string("unknown error"));
+        case win32::NotStartedReason::token_failed:
+            return "the target token could not be had: " + (out.failure ? out.failure->describe() : std::string());
+    }
+    return {};
+}
+
+int run_run(const RunOptions& o) {
+    win32::unique_handle token;
+    auto request = make_request(o.target, token);
+    if (o.force) request.on_blocking = OnBlocking::warn;
+    if (o.timeout_s)
+        request.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(*o.timeout_s * 1000.0));
+    auto options = make_safe_options(o.target);
+    options.grant = o.grant;
+    const auto out = win32::safe_launch_and_wait(request, options);
+    const auto status = exit_status(out);
+    const auto& findings = out.preflight.analysis.preflight;
+
+    if (o.target.json) {
+        nlohmann::json j{{"verdict", to_string(out.preflight.analysis.verdict)},
+                         {"findings", findings},
+                         {"grants", out.grants},
+                         {"exit_code", out.exit_code ? nlohmann::json(*out.exit_code) : nlohmann::json(nullptr)},
+                         {"timed_out", out.timed_out},
+                         {"runtime_ms", out.runtime_ms},
+                         {"diagnosis", out.diagnosis ? nlohmann::json(*out.diagnosis) : nlohmann::json(nullptr)},
+                         {"not_started", out.not_started ? nlohmann::json(to_string(*out.not_started)) : nullptr},
+                         {"error", out.not_started ? nlohmann::json(not_started_text(out)) : nullptr},
+                         {"status", status}};
+        print_json(j);
+        return status;
+    }
+    // Human report on stderr: stdout belongs to the child.
+    if (out.preflight.analysis.verdict != Verdict::ok || out.not_started) {
+        std::cerr << "safelaunch: pre-flight verdict: " << to_string(out.preflight.analysis.verdict) << '\n';
+        print_findings(std::cerr, findings);
+    }
+    for (const auto& g : out.grants) std::cerr << "safelaunch: granted for this launch (now reverted): " << g << '\n';
+    if (out.not_started) std::cerr << "safelaunch: " << not_started_text(out) << '\n';
+    if (out.timed_out) std::cerr << fmt::format("safelaunch: ended the child after {:.3g} s (--timeout)\n", *o.timeout_s);
+    if (out.diagnosis) {
+        std::cerr << "safelaunch: the child died at start; diagnosis:\n";
+        print_diagnosis(std::cerr, *out.diagnosis);
+    }
+    return status;
+}
+
+}  // namespace
+
+void add_run(CLI::App& app, Command& cmd) {
+    auto o = std::make_shared<RunOptions>();
+    auto* sub = app.add_subcommand("run", "Check, launch, wait, and explain a DLL-initialisation failure");
+    add_target_options(sub, o->target, true);
+    sub->add_flag("--grant", o->grant,
+                  "grant the token's logon SID the rights it lacks on the station/desktop for the child's lifetime");
+    sub->add_flag("--force", o->force, "launch even when the pre-flight verdict is blocked");
+    sub->add_option("--timeout", o->timeout_s, "end the child after S seconds")->check(CLI::Range(0.001, 31536000.0));
+    sub->footer("Exit status: the child's exit code; 125 safelaunch failed or bad usage, 126 not started (refused by "
+                "the pre-flight check, or CreateProcess failed), 127 program not found.");
+    cmd.usage_exit = kToolFailed;
+    sub->callback([&cmd, o] { cmd.run = [o] { return run_run(*o); }; });
+}
+
+}  // namespace safelaunch::cli

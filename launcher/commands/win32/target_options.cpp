@@ -1,0 +1,80 @@
+#include "target_options.hpp"
+
+#include "safelaunch/win32/token.hpp"
+
+#include <boost/nowide/convert.hpp>
+#include <fmt/format.h>
+
+namespace safelaunch::cli {
+namespace {
+
+// The variable's value as UTF-8 (boost::nowide::getenv needs the compiled Nowide library).
+std::optional<std::string> environment_variable(const std::string& name) {
+    const auto wname = boost::nowide::widen(name);
+    std::wstring value(256, L'\0');
+    for (;;) {
+        SetLastError(ERROR_SUCCESS);
+        const auto n = GetEnvironmentVariableW(wname.c_str(), value.data(), static_cast<DWORD>(value.size()));
+        if (n == 0 && GetLastError() == ERROR_ENVVAR_NOT_FOUND) return std::nullopt;
+        if (n < value.size()) {
+            value.resize(n);
+            return boost::nowide::narrow(value);
+        }
+        value.resize(n);
+    }
+}
+
+}  // namespace
+
+void add_target_options(CLI::App* sub, TargetOptions& o, bool program_required) {
+    sub->add_option("--desktop", o.desktop,
+                    "lpDesktop for the child: \"\" (hidden per-logon-session station), Desk, or Station\\Desk; "
+                    "absent: inherit ours");
+    auto* user = sub->add_option("--user", o.user, "run as this user (LogonUserW / CreateProcessWithLogonW)");
+    sub->add_option("--domain", o.domain, "the user's domain (default: local account or UPN)")->needs(user);
+    auto* pw = sub->add_option("--password-env", o.password_env, "name of the environment variable holding the password")
+                   ->needs(user);
+    user->needs(pw);
+    auto* pid = sub->add_option("--token-of-pid", o.token_of_pid, "run with the primary token of this process")
+                    ->check(CLI::Range(1u, 0xFFFFFFFFu));
+    pid->excludes(user);
+    sub->add_flag("--canary", o.canary, "also start safelaunch-probe on the target desktop as the target token");
+    sub->add_option("--alloc-kb", o.canary_alloc_kb, "with --canary: desktop-heap objects the probe creates and frees (KB)")
+        ->check(CLI::Range(1u, 65536u));
+    sub->add_option("--processes", o.processes, "processes expected on the target desktop at once (heap check)")
+        ->check(CLI::Range(1u, 1000000u));
+    sub->add_flag("--json", o.json, "print JSON");
+    auto* cmd = sub->add_option("PROGRAM", o.command, "the program and its arguments, after --");
+    if (program_required) cmd->required();
+}
+
+LaunchRequest make_request(const TargetOptions& o, win32::unique_handle& token) {
+    LaunchRequest r;
+    if (!o.command.empty()) {
+        r.program = o.command.front();
+        r.args.assign(o.command.begin() + 1, o.command.end());
+    }
+    r.desktop = o.desktop;
+    r.check = o.canary ? CheckPolicy::canary : CheckPolicy::fast;
+    if (o.user) {
+        const auto pw = environment_variable(*o.password_env);
+        if (!pw) throw UsageError{fmt::format("--password-env: environment variable '{}' is not set", *o.password_env)};
+        r.run_as = RunAsLogon{*o.user, o.domain.value_or(""), *pw, 0};
+    } else if (o.token_of_pid) {
+        std::error_code ec;
+        ApiFailure failure;
+        token = win32::open_token_of_pid(*o.token_of_pid, ec, &failure);
+        if (ec) throw UsageError{fmt::format("--token-of-pid {}: {}", *o.token_of_pid, failure.describe())};
+        r.run_as = RunAsToken{reinterpret_cast<std::uintptr_t>(token.get())};
+    }
+    return r;
+}
+
+win32::SafeLaunchOptions make_safe_options(const TargetOptions& o) {
+    win32::SafeLaunchOptions s;
+    s.analysis.expected_processes = o.processes;
+    s.canary_alloc_kb = o.canary_alloc_kb.value_or(0);
+    return s;
+}
+
+}  // namespace safelaunch::cli

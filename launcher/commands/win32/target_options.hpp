@@ -1,0 +1,38 @@
+// The options check, run and snapshot share: which desktop, which token, which program.
+#pragma once
+
+#include "cli.hpp"
+
+#include "safelaunch/launch_request.hpp"
+#include "safelaunch/win32/handles.hpp"
+#include "safelaunch/win32/safe_launch.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace safelaunch::cli {
+
+struct TargetOptions {
+    std::optional<std::string> desktop;  // lpDesktop; absent = NULL (inherit)
+    std::optional<std::string> user, domain, password_env;
+    std::optional<std::uint32_t> token_of_pid;
+    bool canary = false;
+    std::optional<std::uint32_t> canary_alloc_kb;
+    std::optional<std::uint32_t> processes;
+    bool json = false;
+    std::vector<std::string> command;  // PROGRAM ARGS...
+};
+
+// Registers --desktop, --user/--domain/--password-env, --token-of-pid, --canary, --alloc-kb,
+// --processes, --json, and the trailing PROGRAM ARGS (after --).
+void add_target_options(CLI::App* sub, TargetOptions& o, bool program_required);
+
+// The launch request the options describe. A --token-of-pid token is opened into `token` (the
+// request borrows it). UsageError (exit 2, or 125 for run) naming the bad value otherwise.
+[[nodiscard]] LaunchRequest make_request(const TargetOptions& o, win32::unique_handle& token);
+
+[[nodiscard]] win32::SafeLaunchOptions make_safe_options(const TargetOptions& o);
+
+}  // namespace safelaunch::cli

@@ -1,0 +1,91 @@
+// The safe launch call: the drop-in for CreateProcess / CreateProcessAsUser.
+//
+//   request -> resolve the token and the station\desktop as Windows would -> gather facts
+//           -> decide (portable analysis) -> [refuse | scoped grant] -> launch (Boost.Process v2)
+//           -> wait -> on a DLL-init exit or a look-alike: post-mortem facts -> diagnosis
+//
+// Gathering lives here (Win32); every decision is made by safelaunch::analyze() on the facts.
+#pragma once
+
+#include "safelaunch/analysis.hpp"
+#include "safelaunch/error.hpp"
+#include "safelaunch/facts.hpp"
+#include "safelaunch/launch_request.hpp"
+#include "safelaunch/win32/grant.hpp"
+#include "safelaunch/win32/handles.hpp"
+#include "safelaunch/win32/launcher.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace safelaunch::win32 {
+
+struct SafeLaunchOptions {
+    AnalysisOptions analysis;
+    // Grant the token's logon SID the rights it lacks on the station and desktop for the child's
+    // lifetime (kStationRightsNeeded / kDesktopRightsNeeded), and take them back afterwards.
+    bool grant = false;
+    // The canary (CheckPolicy::canary and post-mortem); empty: safelaunch-probe.exe beside the
+    // running executable.
+    std::string probe_path;
+    std::uint32_t canary_alloc_kb = 0;  // desktop-heap objects the canary creates and frees
+    // Read Win32k events 243/244 from the System log after a failed launch.
+    bool read_events = true;
+};
+
+// The token whose rights matter for `request`: the caller's own (a primary duplicate), the given
+// token (duplicated), or a LogonUserW token for the given user.
+[[nodiscard]] unique_handle target_token(const LaunchRequest& request, std::error_code& ec,
+                                         ApiFailure* failure = nullptr);
+
+// Facts about where `request`'s child would connect, as the given token. Never fails as a whole
+// once the token is known: what cannot be read stays empty with its reason in the facts.
+[[nodiscard]] Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token,
+                                           const SafeLaunchOptions& options = {});
+
+// Runs the canary (safelaunch-probe) on the request's desktop as the request's token.
+[[nodiscard]] std::optional<CanaryFacts> run_canary(const LaunchRequest& request, const SafeLaunchOptions& options,
+                                                    std::error_code& ec, ApiFailure* failure = nullptr);
+
+struct Preflight {
+    Snapshot facts;
+    Analysis analysis;
+};
+
+// Gathers and decides; runs the canary when request.check is canary. request.check == none gives
+// an empty, ok Preflight.
+[[nodiscard]] Preflight preflight(const LaunchRequest& request, const SafeLaunchOptions& options,
+                                  std::error_code& ec, ApiFailure* failure = nullptr);
+[[nodiscard]] Preflight preflight(const LaunchRequest& request, const SafeLaunchOptions& options = {});
+
+// Why safe_launch did not start a child.
+enum class NotStartedReason {
+    refused,        // a blocking pre-flight finding, and on_blocking = refuse
+    grant_failed,   // --grant could not add its ACE
+    launch_failed,  // CreateProcess* failed (see LaunchFailure)
+    token_failed,   // the target token could not be had
+};
+
+struct Outcome {
+    Preflight preflight;                       // before the launch (after any grant)
+    std::vector<std::string> grants;           // "S-1-5-5-0-123: 0x6e on window station X", reverted
+    std::optional<std::uint32_t> exit_code;    // nullopt: not started, or still running at timeout
+    bool timed_out = false;                    // ended by safelaunch after request.timeout
+    std::uint64_t runtime_ms = 0;
+    std::optional<Snapshot> post_mortem;       // facts gathered after a DLL-init exit or look-alike
+    std::optional<Diagnosis> diagnosis;
+    std::optional<NotStartedReason> not_started;
+    std::optional<LaunchFailure> launch_failure;
+    std::optional<ApiFailure> failure;         // token/grant failure detail
+};
+
+// Pre-flight, launch, wait, diagnose. Grants (options.grant) are reverted before this returns,
+// also when the launch fails or the child crashes. Never throws for launch-time failures: they are
+// in the Outcome.
+[[nodiscard]] Outcome safe_launch_and_wait(const LaunchRequest& request, const SafeLaunchOptions& options = {});
+
+}  // namespace safelaunch::win32

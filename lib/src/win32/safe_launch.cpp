@@ -1,0 +1,296 @@
+// The safe launch call: gather, decide (portable analyze()), grant, launch, wait, diagnose.
+#include "safelaunch/win32/safe_launch.hpp"
+
+#include "safelaunch/desktop_spec.hpp"
+#include "safelaunch/exit_code.hpp"
+#include "safelaunch/win32/security.hpp"
+#include "safelaunch/win32/system_facts.hpp"
+#include "safelaunch/win32/token.hpp"
+#include "safelaunch/win32/user_object.hpp"
+
+#include <boost/nowide/convert.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+#include <variant>
+
+namespace safelaunch::win32 {
+namespace {
+
+constexpr char kInteractiveSid[] = "S-1-5-4";
+constexpr auto kCanaryTimeout = std::chrono::seconds(15);
+
+void set_failure(ApiFailure* out, std::string api, std::string object, std::error_code ec) {
+    if (out) *out = ApiFailure{std::move(api), std::move(object), ec};
+}
+
+std::string utc_now() {
+    const auto t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_s(&tm, &t);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string computer_name() {
+    wchar_t name[MAX_COMPUTERNAME_LENGTH + 1];
+    DWORD size = MAX_COMPUTERNAME_LENGTH + 1;
+    return GetComputerNameW(name, &size) ? boost::nowide::narrow(name) : std::string{};
+}
+
+// A token in the interactive logon session connects to WinSta0 when lpDesktop names no station.
+// INTERACTIVE membership outside session 0 is how we tell (services run in session 0).
+bool in_interactive_session(const TokenFacts& t) {
+    const bool interactive = std::any_of(t.groups.begin(), t.groups.end(), [](const GroupFacts& g) {
+        return g.sid == kInteractiveSid && (g.attributes & group_attr::kEnabled);
+    });
+    return interactive && t.session_id != 0;
+}
+
+std::string module_dir() {
+    std::wstring path(MAX_PATH, L'\0');
+    for (;;) {
+        const auto n = GetModuleFileNameW(nullptr, path.data(), static_cast<DWORD>(path.size()));
+        if (n < path.size()) {
+            path.resize(n);
+            break;
+        }
+        path.resize(path.size() * 2);
+    }
+    path.erase(path.find_last_of(L"\\/") + 1);
+    return boost::nowide::narrow(path);
+}
+
+bool worth_a_post_mortem(std::uint32_t code) {
+    const auto info = explain_exit_code(code);
+    return info.dll_init_failure || info.family == ExitCodeFamily::ntstatus_error;
+}
+
+}  // namespace
+
+unique_handle target_token(const LaunchRequest& request, std::error_code& ec, ApiFailure* failure) {
+    ec.clear();
+    if (const auto* t = std::get_if<RunAsToken>(&request.run_as)) {
+        HANDLE dup = nullptr;
+        if (!DuplicateHandle(GetCurrentProcess(), reinterpret_cast<HANDLE>(t->handle), GetCurrentProcess(), &dup, 0,
+                             FALSE, DUPLICATE_SAME_ACCESS)) {
+            ec = make_win32_error(GetLastError());
+            set_failure(failure, "DuplicateHandle", "the request's token", ec);
+            return {};
+        }
+        return unique_handle(dup);
+    }
+    if (const auto* l = std::get_if<RunAsLogon>(&request.run_as))
+        return logon_user(l->user, l->domain, l->password, LogonKind::interactive, ec, failure);
+    return duplicate_own_token(true, ec, failure);
+}
+
+Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token, const SafeLaunchOptions&) {
+    Snapshot s;
+    s.taken_utc = utc_now();
+    s.host = computer_name();
+    std::error_code ec;
+    ApiFailure failure;
+    s.token = gather_token_facts(token, ec, &failure);
+    s.token.source = std::holds_alternative<RunAsToken>(request.run_as)  ? "the request's token"
+                     : std::holds_alternative<RunAsLogon>(request.run_as) ? "LogonUserW for the request's user"
+                                                                           : "caller";
+    s.system.os = gather_os_facts();
+    if (const auto values = read_subsystems_values(ec, &failure); !ec) {
+        s.system.subsystems_windows_value = values.windows;
+        s.system.stray_shared_section_value = values.stray_shared_section;
+    }
+
+    s.target.spec = request.desktop;
+    const auto spec = parse_desktop_spec(request.desktop ? std::optional<std::string_view>(*request.desktop)
+                                                          : std::nullopt);
+    if (!spec) return s;  // the analysis reports desktop.spec.invalid
+    ResolveContext ctx;
+    if (auto name = process_window_station_name(ec); !ec) ctx.parent_station = name;
+    if (auto name = thread_desktop_name(ec); !ec) ctx.parent_desktop = name;
+    ctx.logon_luid = s.token.logon_luid;
+    ctx.interactive_session = in_interactive_session(s.token);
+    const auto resolved = resolve_desktop(spec.value(), ctx);
+    s.target.station = resolved.station;
+    s.target.desktop = resolved.desktop;
+    s.target.how = std::string(to_string(resolved.how));
+    s.target.station_facts = gather_window_station_facts(resolved.station, AccessQuery{token, kStationRightsNeeded});
+    s.target.desktop_facts =
+        gather_desktop_facts(resolved.station, resolved.desktop, AccessQuery{token, kDesktopRightsNeeded});
+    return s;
+}
+
+std::optional<CanaryFacts> run_canary(const LaunchRequest& request, const SafeLaunchOptions& options,
+                                      std::error_code& ec, ApiFailure* failure) {
+    LaunchRequest probe;
+    probe.program = options.probe_path.empty() ? module_dir() + "safelaunch-probe.exe" : options.probe_path;
+    if (options.canary_alloc_kb) probe.args = {"--alloc-kb", std::to_string(options.canary_alloc_kb)};
+    probe.desktop = request.desktop;
+    probe.run_as = request.run_as;
+    probe.stdio.out.kind = StdStream::Kind::null;
+    probe.stdio.err.kind = StdStream::Kind::null;
+    LaunchFailure lf;
+    auto child = launch_process(probe, ec, &lf);
+    if (!child.valid()) {
+        if (failure) *failure = lf.failure;
+        return std::nullopt;
+    }
+    auto code = child.wait_for(kCanaryTimeout, ec);
+    if (!code) {
+        child.terminate();
+        ec = make_win32_error(WAIT_TIMEOUT);
+        set_failure(failure, "WaitForSingleObject", "safelaunch-probe", ec);
+        return std::nullopt;
+    }
+    CanaryFacts c;
+    c.exit_code = *code;
+    c.alloc_kb = options.canary_alloc_kb;
+    c.allocated = *code == 0 && options.canary_alloc_kb > 0;
+    c.detail = fmt::format("safelaunch-probe{} exited {}", options.canary_alloc_kb ? fmt::format(" --alloc-kb {}", options.canary_alloc_kb) : "",
+                           describe_exit_code(*code));
+    return c;
+}
+
+Preflight preflight(const LaunchRequest& request, const SafeLaunchOptions& options, std::error_code& ec,
+                    ApiFailure* failure) {
+    ec.clear();
+    Preflight p;
+    if (request.check == CheckPolicy::none) return p;
+    const auto token = target_token(request, ec, failure);
+    if (ec) return p;
+    p.facts = gather_launch_facts(request, token.get(), options);
+    if (request.check == CheckPolicy::canary) {
+        std::error_code cec;
+        ApiFailure cf;
+        p.facts.canary = run_canary(request, options, cec, &cf);
+        if (!p.facts.canary) p.facts.canary = CanaryFacts{0xFFFFFFFFu, 0, false, "canary not run: " + cf.describe()};
+    }
+    p.analysis = analyze(p.facts, options.analysis);
+    return p;
+}
+
+Preflight preflight(const LaunchRequest& request, const SafeLaunchOptions& options) {
+    std::error_code ec;
+    ApiFailure failure;
+    auto p = preflight(request, options, ec, &failure);
+    if (ec) throw Error(failure);
+    return p;
+}
+
+namespace {
+
+// Grants the token's logon SID the needed rights on each object the analysis found lacking.
+bool grant_missing(const Preflight& p, std::vector<ScopedGrant>& grants, Outcome& out) {
+    const auto& facts = p.facts;
+    if (!facts.token.logon_sid) {
+        out.failure = ApiFailure{"grant", "the target token", make_win32_error(ERROR_INVALID_SID)};
+        return false;
+    }
+    const auto& sid = *facts.token.logon_sid;
+    for (const auto& a : p.analysis.access) {
+        if (a.ok) continue;
+        std::error_code ec;
+        ApiFailure failure;
+        const bool is_desktop = a.object.rfind("desktop ", 0) == 0;
+        auto station = open_window_station(facts.target.station,
+                                           is_desktop ? WINSTA_READATTRIBUTES : READ_CONTROL | WRITE_DAC, ec, &failure);
+        if (!ec) {
+            const auto name = is_desktop ? fmt::format("{}\\{}", facts.target.station, facts.target.desktop)
+                                         : facts.target.station;
+            GrantRequest req{name, sid, is_desktop ? kDesktopRightsNeeded : kStationRightsNeeded, false};
+            if (is_desktop) {
+                auto desk = open_desktop(station.get(), facts.target.desktop, READ_CONTROL | WRITE_DAC, ec, &failure);
+                if (!ec) grants.push_back(grant_access(desk.get(), req, ec, &failure));
+            } else {
+                grants.push_back(grant_access(station.get(), req, ec, &failure));
+            }
+            if (!ec)
+                out.grants.push_back(fmt::format("{}: {} on {}", sid,
+                                                 describe_rights(req.mask, is_desktop ? ObjectKind::desktop
+                                                                                      : ObjectKind::window_station),
+                                                 a.object));
+        }
+        if (ec) {
+            out.failure = failure;
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+Outcome safe_launch_and_wait(const LaunchRequest& request, const SafeLaunchOptions& options) {
+    Outcome out;
+    std::vector<ScopedGrant> grants;  // reverted when this function returns, whatever happens
+    std::error_code ec;
+    ApiFailure failure;
+    out.preflight = preflight(request, options, ec, &failure);
+    if (ec) {
+        out.not_started = NotStartedReason::token_failed;
+        out.failure = failure;
+        return out;
+    }
+    if (out.preflight.analysis.verdict == Verdict::blocked && options.grant && !out.preflight.analysis.access.empty() &&
+        std::any_of(out.preflight.analysis.access.begin(), out.preflight.analysis.access.end(),
+                    [](const AccessCheckFacts& a) { return !a.ok; })) {
+        if (!grant_missing(out.preflight, grants, out)) {
+            out.not_started = NotStartedReason::grant_failed;
+            return out;
+        }
+        out.preflight = preflight(request, options, ec, &failure);  // the verdict with the grants in place
+    }
+    if (out.preflight.analysis.verdict == Verdict::blocked && request.on_blocking == OnBlocking::refuse) {
+        out.not_started = NotStartedReason::refused;
+        return out;
+    }
+
+    LaunchFailure lf;
+    auto child = launch_process(request, ec, &lf);
+    if (!child.valid()) {
+        out.not_started = NotStartedReason::launch_failed;
+        out.launch_failure = lf;
+        return out;
+    }
+    std::optional<std::uint32_t> code;
+    if (request.timeout) {
+        code = child.wait_for(*request.timeout, ec);
+        if (!code && !ec) {
+            child.terminate(kTerminatedExitCode, ec);
+            out.timed_out = true;
+            code = child.exit_code();
+        }
+    } else {
+        code = child.wait(ec);
+    }
+    out.runtime_ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - child.started()).count());
+    out.exit_code = code;
+    if (!code || out.timed_out || !worth_a_post_mortem(*code)) return out;
+
+    // Post-mortem: the same facts again (with any grant still in place: what the child saw),
+    // the Win32k events since the launch, and the canary on that desktop.
+    const auto token = target_token(request, ec, &failure);
+    Snapshot pm = ec ? out.preflight.facts : gather_launch_facts(request, token.get(), options);
+    if (options.read_events) {
+        const auto window = std::chrono::seconds(out.runtime_ms / 1000 + 60);
+        auto events = query_desktop_heap_events(window, ec, &failure);
+        if (ec)
+            pm.system.events_error = failure.describe();
+        else
+            pm.system.events = std::move(events);
+    }
+    if (explain_exit_code(*code).dll_init_failure) {
+        std::error_code cec;
+        ApiFailure cf;
+        pm.canary = run_canary(request, options, cec, &cf);
+    }
+    pm.exit = ExitFacts{*code, out.runtime_ms, true};
+    out.diagnosis = analyze(pm, options.analysis).diagnosis;
+    out.post_mortem = std::move(pm);
+    return out;
+}
+
+}  // namespace safelaunch::win32
