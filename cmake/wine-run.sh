@@ -2,12 +2,23 @@
 # CTest's emulator for the mingw build: runs a Windows executable under wine64 in the build
 # folder's own headless prefix (made by scripts/lib/wine-prefix.sh).
 set -u
-build_dir=${SAFELAUNCH_WINE_BUILD_DIR:-$(pwd)}
-# ctest runs tests from their binary dir; walk up to the folder that holds the prefix.
-while [[ $build_dir != / && ! -d $build_dir/wineprefix ]]; do build_dir=$(dirname "$build_dir"); done
-export WINEPREFIX=${WINEPREFIX:-$build_dir/wineprefix}
+if [[ -z ${WINEPREFIX:-} ]]; then
+  # ctest runs tests from their binary dir; walk up to the build folder that holds the prefix.
+  dir=${SAFELAUNCH_WINE_BUILD_DIR:-$(pwd)}
+  while [[ $dir != / && ! -f $dir/wineprefix/.safelaunch-ready ]]; do dir=$(dirname "$dir"); done
+  if [[ $dir == / ]]; then
+    echo "wine-run.sh: no Wine prefix above $(pwd): run ./scripts/test (or scripts/lib/wine-prefix.sh BUILD/wineprefix)" >&2
+    exit 125
+  fi
+  export WINEPREFIX=$dir/wineprefix
+fi
 export WINEDEBUG=${WINEDEBUG:--all}
 export WINEDLLOVERRIDES=${WINEDLLOVERRIDES:-mscoree,mshtml=}
 unset DISPLAY
 wine=$(command -v wine64 || echo /usr/lib/wine/wine64)
+# A persistent server, and the session booted with stdio detached: otherwise Wine's helper
+# processes (services, explorer) inherit ctest's pipes and every test waits seconds for them.
+if wineserver -p300 </dev/null >/dev/null 2>&1; then
+  "$wine" cmd /c exit </dev/null >/dev/null 2>&1 || true
+fi
 exec "$wine" "$@"

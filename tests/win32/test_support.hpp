@@ -1,0 +1,28 @@
+// Paths the Win32 tests share: the test executable's folder, the child executables beside it,
+// and the tools in the build tree's launcher folder.
+#pragma once
+
+#include <windows.h>
+
+#include <boost/nowide/convert.hpp>
+
+#include <string>
+
+namespace safelaunch::test {
+
+inline std::string exe_dir() {
+    std::wstring path(MAX_PATH * 4, L'\0');
+    path.resize(::GetModuleFileNameW(nullptr, path.data(), static_cast<DWORD>(path.size())));
+    return boost::nowide::narrow(path.substr(0, path.find_last_of(L'\\')));
+}
+
+// tests/win32/children/<name>.cpp, built next to the test executable.
+inline std::string child_path(const std::string& name) { return exe_dir() + "\\" + name + ".exe"; }
+
+// safelaunch.exe, safelaunch-probe.exe, deskheap-repro.exe: <build>/launcher/.
+inline std::string tool_path(const std::string& name) { return exe_dir() + "\\..\\..\\launcher\\" + name + ".exe"; }
+
+// A name no other test process uses: "<stem>-<pid>".
+inline std::string unique_name(const std::string& stem) { return stem + "-" + std::to_string(::GetCurrentProcessId()); }
+
+}  // namespace safelaunch::test
