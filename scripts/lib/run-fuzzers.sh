@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run-fuzzers.sh BUILD_DIR SECONDS: runs every fuzz_* target for SECONDS with its seed corpus.
+# run-fuzzers.sh BUILD_DIR SECONDS: runs every fuzz_* target for SECONDS, starting from its seed
+# corpus (tests/fuzz/corpus/<name>/, read only) and a work corpus in the build folder.
 set -euo pipefail
 build=$1 secs=$2
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -9,10 +10,16 @@ targets=("$build"/tests/fuzz/fuzz_*)
 for t in "${targets[@]}"; do
   name=$(basename "$t")
   work=$build/fuzz-corpus/$name
+  log=$build/$name.log
   mkdir -p "$work"
-  seeds=$root/tests/fuzz/corpus/${name#fuzz_}
-  echo "== $name ($secs s)"
-  "$t" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$build/$name-" \
-       "$work" ${seeds:+$( [[ -d $seeds ]] && echo "$seeds")} 2>&1 | grep -E 'stat::number_of_executed_units|Done|ERROR|crash' || true
-  [[ ${PIPESTATUS[0]} -eq 0 ]] || { echo "$name failed"; exit 1; }
+  seeds=()
+  [[ -d $root/tests/fuzz/corpus/${name#fuzz_} ]] && seeds=("$root/tests/fuzz/corpus/${name#fuzz_}")
+  if ! "$t" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$build/$name-" \
+       "$work" "${seeds[@]}" >"$log" 2>&1; then
+    echo "$name: FAILED (crash or invariant broken); see $log and the artifact $build/$name-*"
+    tail -n 30 "$log"
+    exit 1
+  fi
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  echo "$name: ${runs:-?} runs in ${secs}s, no crash"
 done

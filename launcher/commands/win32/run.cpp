@@ -10,7 +10,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <iostream>
 #include <memory>
 
@@ -91,9 +93,12 @@ int run_run(const RunOptions& o) {
         return status;
     }
     // Human report on stderr: stdout belongs to the child.
-    if (out.preflight.analysis.verdict != Verdict::ok || out.not_started) {
+    if (out.preflight.analysis.verdict != Verdict::ok) {
+        std::vector<Finding> notable;  // info findings stay in --json and `check`
+        std::copy_if(findings.begin(), findings.end(), std::back_inserter(notable),
+                     [](const Finding& f) { return f.severity != Severity::info; });
         std::cerr << "safelaunch: pre-flight verdict: " << to_string(out.preflight.analysis.verdict) << '\n';
-        print_findings(std::cerr, findings);
+        print_findings(std::cerr, notable);
     }
     for (const auto& g : out.grants) std::cerr << "safelaunch: granted for this launch (now reverted): " << g << '\n';
     if (out.not_started) std::cerr << "safelaunch: " << not_started_text(out) << '\n';
