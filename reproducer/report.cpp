@@ -4,6 +4,7 @@
 #include "safelaunch/exit_code.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (moved here in fmt 11)
 
 #include <algorithm>
 #include <ostream>

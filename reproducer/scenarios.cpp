@@ -19,6 +19,7 @@
 
 #include <boost/nowide/convert.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (moved here in fmt 11)
 #include <nlohmann/json.hpp>
 
 #include <windows.h>

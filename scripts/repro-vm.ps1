@@ -1,0 +1,108 @@
+<#
+.SYNOPSIS
+  QA on a Windows VM: build safelaunch (or use a given build) and run `deskheap-repro all`,
+  saving its JSON report, its JUnit file, its progress log and a note on the machine.
+
+.DESCRIPTION
+  Without -BuildDir the tree is built with the `windows-msvc` preset (CMakePresets.json), which
+  needs: Visual Studio 2022 (or its Build Tools) with the C++ workload, CMake >= 3.25, Ninja, and
+  vcpkg with VCPKG_ROOT set (the dependencies come from vcpkg.json). Run from any PowerShell: the
+  MSVC environment is loaded with vswhere when cl.exe is not already on PATH.
+
+  deskheap-repro only creates and fills its own window station and desktops
+  ("deskheap-repro-<pid>-<scenario>"), never WinSta0\Default, and releases everything before it
+  exits (also on Ctrl+C). The pool scenario is the exception that affects the whole session while it
+  runs: it is only run with -Scenario pool -ExhaustSessionPool.
+
+  Exit code: deskheap-repro's own — 0 reproduced and recovered as expected, 1 not reproduced,
+  2 usage, 3 error (setup or cleanup failed; the report lists what was left behind), 77 this
+  platform cannot reproduce it (the reason is in the report).
+
+.EXAMPLE
+  powershell -ExecutionPolicy Bypass -File scripts\repro-vm.ps1
+.EXAMPLE
+  scripts\repro-vm.ps1 -BuildDir C:\safelaunch\build\windows-msvc -OutDir C:\results
+#>
+[CmdletBinding()]
+param(
+    [string]$BuildDir,                      # a build folder holding launcher\deskheap-repro.exe: skip the build
+    [string]$OutDir,                        # default: repro-results\<computer>-<yyyyMMdd-HHmmss> in the tree
+    [ValidateSet('all', 'heap', 'acl', 'pool')][string]$Scenario = 'all',
+    [ValidateRange(64, 65536)][int]$HeapKb = 512,
+    [switch]$ExhaustSessionPool
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = Split-Path -Parent $PSScriptRoot
+
+function Enter-MsvcEnvironment {
+    if (Get-Command cl.exe -ErrorAction SilentlyContinue) { return }
+    $vswhere = Join-Path ${env:ProgramFiles(x86)} 'Microsoft Visual Studio\Installer\vswhere.exe'
+    if (-not (Test-Path $vswhere)) { throw "Visual Studio not found (no vswhere.exe): install VS 2022 Build Tools with the C++ workload" }
+    $vs = & $vswhere -latest -products * -requires Microsoft.VisualStudio.Component.VC.Tools.x86.x64 -property installationPath
+    if (-not $vs) { throw "no Visual Studio with the x64 C++ tools found" }
+    Import-Module (Join-Path $vs 'Common7\Tools\Microsoft.VisualStudio.DevShell.dll')
+    Enter-VsDevShell -VsInstallPath $vs -SkipAutomaticLocation -DevCmdArguments '-arch=x64 -host_arch=x64' | Out-Null
+}
+
+if (-not $BuildDir) {
+    if (-not $env:VCPKG_ROOT) {
+        throw "VCPKG_ROOT is not set: git clone https://github.com/microsoft/vcpkg, run bootstrap-vcpkg.bat, set VCPKG_ROOT to it"
+    }
+    Enter-MsvcEnvironment
+    Push-Location $root
+    try {
+        cmake --preset windows-msvc
+        if ($LASTEXITCODE) { throw "cmake configure failed ($LASTEXITCODE)" }
+        cmake --build --preset windows-msvc --target deskheap-repro safelaunch_probe
+        if ($LASTEXITCODE) { throw "build failed ($LASTEXITCODE)" }
+    } finally { Pop-Location }
+    $BuildDir = Join-Path $root 'build\windows-msvc'
+}
+$exe = Join-Path $BuildDir 'launcher\deskheap-repro.exe'
+$probe = Join-Path $BuildDir 'launcher\safelaunch-probe.exe'
+foreach ($f in $exe, $probe) { if (-not (Test-Path $f)) { throw "missing $f (build the deskheap-repro and safelaunch_probe targets)" } }
+
+if (-not $OutDir) { $OutDir = Join-Path $root ("repro-results\{0}-{1}" -f $env:COMPUTERNAME, (Get-Date -Format 'yyyyMMdd-HHmmss')) }
+New-Item -ItemType Directory -Force -Path $OutDir | Out-Null
+$json = Join-Path $OutDir 'deskheap-repro.json'
+$junit = Join-Path $OutDir 'deskheap-repro-junit.xml'
+$log = Join-Path $OutDir 'deskheap-repro-progress.log'
+
+# What the results depend on: the OS build and the SharedSection in effect.
+$os = Get-CimInstance Win32_OperatingSystem
+$subKey = Get-ItemProperty 'HKLM:\System\CurrentControlSet\Control\Session Manager\SubSystems' -ErrorAction SilentlyContinue
+$sub = if ($subKey -and $subKey.PSObject.Properties['Windows']) { $subKey.Windows } else { '(not readable)' }
+@(
+    "computer:     $env:COMPUTERNAME"
+    "user:         $env:USERDOMAIN\$env:USERNAME (session $((Get-Process -Id $PID).SessionId))"
+    "os:           $($os.Caption) $($os.Version) build $($os.BuildNumber)"
+    "SubSystems:   $sub"
+    "tool:         $exe"
+    "scenario:     $Scenario, heap $HeapKb KB"
+    "started:      $(Get-Date -Format o)"
+) | Set-Content -Encoding utf8 (Join-Path $OutDir 'machine.txt')
+
+$arguments = @($Scenario, '--heap-kb', $HeapKb, '--json', '--junit', "`"$junit`"")
+if ($Scenario -eq 'pool' -and $ExhaustSessionPool) { $arguments += '--yes-exhaust-session-pool' }
+Write-Host "running: deskheap-repro $($arguments -join ' ')"
+# Start-Process keeps the JSON bytes as the tool wrote them (a PowerShell pipe would re-encode them).
+$p = Start-Process -FilePath $exe -ArgumentList $arguments -NoNewWindow -Wait -PassThru `
+    -RedirectStandardOutput $json -RedirectStandardError $log
+$code = $p.ExitCode
+Get-Content $log | ForEach-Object { Write-Host "  $_" }
+
+$meaning = @{ 0 = 'reproduced and recovered as expected'; 1 = 'NOT reproduced'; 2 = 'usage error';
+              3 = 'ERROR: setup or cleanup failed'; 77 = 'this platform cannot reproduce it' }
+try {
+    $report = Get-Content -Raw -Encoding utf8 $json | ConvertFrom-Json
+    $report.phases | Format-Table scenario, name, expected, child_exit, preflight_verdict, preflight_expected, ok,
+        objects_created, duration_ms -AutoSize | Out-String | Write-Host
+    Write-Host "verdict: $($report.verdict): $($report.reason)"
+    foreach ($s in $report.scenarios) { foreach ($l in $s.left_behind) { Write-Warning "left behind: $l" } }
+} catch {
+    Write-Warning "no readable JSON report in $json"
+}
+Write-Host ("exit {0}: {1}" -f $code, $meaning[$code])
+Write-Host "results: $OutDir"
+exit $code
