@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "safelaunch 0.1.0");
     app.require_subcommand(1);
     app.fallthrough(false);
+    // CLI11 takes "/x" for an option on Windows by default; "/work/snap.json" is a path here.
+    app.allow_windows_style_options(false);
     Command cmd;
     add_explain(app, cmd);
     add_heap(app, cmd);

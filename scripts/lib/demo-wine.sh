@@ -1,0 +1,44 @@
+# Sourced by scripts/demo after the mingw build: check, run and the reproducer under Wine.
+# Uses: $wine (the emulator), $win (safelaunch.exe), wshow, show, $native, $SL_BUILD.
+children=$SL_BUILD/mingw/tests/win32
+repro=$SL_BUILD/mingw/launcher/deskheap-repro.exe
+missing='WinSta0\sl-demo-missing'
+locked=sl-demo-locked-$$
+
+echo
+echo "--- 4a. Pre-flight of the desktop we run on (Wine leaves WinSta0 without a security descriptor)"
+wshow "$win" check
+echo
+echo "--- 4b. A desktop nobody created: refused before launch (Wine would create it and the child would run;"
+echo "        Windows would kill the child with 0xC0000142)"
+wshow "$win" check --desktop "$missing"
+wshow "$win" run --desktop "$missing" -- "$children/child_exit.exe" 0
+
+echo
+echo "--- 4c. A desktop whose DACL lets only SYSTEM in: refused, then granted for this launch only"
+echo "        (Wine's own user32 may still seat the granted child on WinSta0\\Default: it does not fail"
+echo "        a connection the way Windows does; the grant and its exact removal are what is shown)"
+holder_out=$(mktemp)
+"$wine" "$children/child_locked_desktop.exe" "$locked" 60 >"$holder_out" 2>&1 </dev/null &
+holder=$!
+for _ in $(seq 100); do grep -q ready "$holder_out" && break; sleep 0.1; done
+wshow "$win" run --desktop "WinSta0\\$locked" -- "$children/child_exit.exe" 0
+wshow "$win" run --grant --desktop "WinSta0\\$locked" -- "$children/child_report.exe" - -
+kill "$holder" 2>/dev/null || true
+wait "$holder" 2>/dev/null || true
+rm -f "$holder_out"
+
+echo
+echo "--- 4d. A child that dies with 0xC0000142: the post-mortem diagnosis (under Wine it can only be"
+echo "        another DLL's initialiser, and it says so)"
+wshow "$win" run -- "$children/child_exit.exe" 0xC0000142
+
+echo
+echo "--- 4e. Facts saved under Wine, analysed natively"
+snapfile=$SL_BUILD/demo-snapshot.json
+wshow "$win" snapshot --desktop "$missing" -o "$snapfile"
+show "$native" analyze "$snapfile"
+
+echo
+echo "--- 4f. The reproducer: what this platform can and cannot show (exit 77 = cannot reproduce here)"
+[[ -f $repro ]] && wshow "$repro" all
