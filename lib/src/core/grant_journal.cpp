@@ -1,0 +1,191 @@
+#include "safelaunch/grant_journal.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <limits>
+
+namespace safelaunch {
+namespace {
+
+using nlohmann::json;
+
+// Reads an unsigned field no larger than `max`; sets `error` and returns false otherwise.
+bool read_unsigned(const json& j, const char* key, std::uint64_t max, std::uint64_t& out, std::string& error) {
+    const auto it = j.find(key);
+    if (it == j.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() > max) {
+        // A negative or fractional number is not an id or a mask: say which field, not where in the text.
+        error = fmt::format("field '{}': missing or not an unsigned {}-bit number", key,
+                            max == std::numeric_limits<std::uint32_t>::max() ? 32 : 64);
+        return false;
+    }
+    out = it->get<std::uint64_t>();
+    return true;
+}
+
+bool read_string(const json& j, const char* key, std::string& out, std::string& error) {
+    const auto it = j.find(key);
+    if (it == j.end() || !it->is_string()) {
+        error = fmt::format("field '{}': missing or not a string", key);
+        return false;
+    }
+    out = it->get<std::string>();
+    return true;
+}
+
+bool looks_like_sid(std::string_view s) {
+    if (s.substr(0, 4) != "S-1-" || s.size() < 5) return false;
+    return std::all_of(s.begin() + 4, s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '-'; }) &&
+           s.back() != '-' && s.find("--") == std::string_view::npos;
+}
+
+}  // namespace
+
+std::string make_grant_journal_id(std::uint32_t pid, std::uint64_t start_time, std::uint64_t sequence) {
+    return fmt::format("{}-{:016x}-{}", pid, start_time, sequence);
+}
+
+std::string_view grant_object_kind_name(ObjectKind kind) noexcept {
+    switch (kind) {
+        case ObjectKind::window_station: return "window_station";
+        case ObjectKind::desktop: return "desktop";
+        case ObjectKind::other: break;
+    }
+    return "other";
+}
+
+std::optional<ObjectKind> grant_object_kind_from_name(std::string_view name) noexcept {
+    if (name == "window_station") return ObjectKind::window_station;
+    if (name == "desktop") return ObjectKind::desktop;
+    return std::nullopt;
+}
+
+GrantObjectName split_grant_object_name(std::string_view object_name) {
+    const auto slash = object_name.find('\\');
+    if (slash == std::string_view::npos) return {std::string(object_name), {}};
+    return {std::string(object_name.substr(0, slash)), std::string(object_name.substr(slash + 1))};
+}
+
+std::string grant_journal_entry_text(const GrantJournalEntry& e) {
+    json j{{"version", kGrantJournalVersion},
+           {"id", e.id},
+           {"owner_pid", e.owner_pid},
+           {"owner_start_time", e.owner_start_time},
+           {"owner_session_id", e.owner_session_id},
+           {"object_kind", grant_object_kind_name(e.object_kind)},
+           {"object_name", e.object_name},
+           {"sid", e.sid},
+           {"mask", e.mask},
+           {"prior_sddl", e.prior_sddl ? json(*e.prior_sddl) : json(nullptr)},
+           {"created_utc", e.created_utc}};
+    // Replace invalid UTF-8 rather than throw: an odd object name must not stop the journal.
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::optional<GrantJournalEntry> parse_grant_journal_entry(std::string_view text, std::string& error) {
+    error.clear();
+    json j;
+    try {
+        j = json::parse(text.begin(), text.end());
+    } catch (const json::exception& ex) {
+        error = fmt::format("not JSON: {}", ex.what());
+        return std::nullopt;
+    }
+    if (!j.is_object()) {
+        error = "not a JSON object";
+        return std::nullopt;
+    }
+    constexpr auto k32 = std::numeric_limits<std::uint32_t>::max();
+    constexpr auto k64 = std::numeric_limits<std::uint64_t>::max();
+    std::uint64_t version = 0, pid = 0, start = 0, session = 0, mask = 0;
+    if (!read_unsigned(j, "version", k32, version, error)) return std::nullopt;
+    if (version != static_cast<std::uint64_t>(kGrantJournalVersion)) {
+        // A newer format may mean something we would get wrong: report it, do not guess.
+        error = fmt::format("field 'version': {} is not the supported version {}", version, kGrantJournalVersion);
+        return std::nullopt;
+    }
+    GrantJournalEntry e;
+    std::string kind;
+    if (!read_string(j, "id", e.id, error) || !read_unsigned(j, "owner_pid", k32, pid, error) ||
+        !read_unsigned(j, "owner_start_time", k64, start, error) ||
+        !read_unsigned(j, "owner_session_id", k32, session, error) || !read_string(j, "object_kind", kind, error) ||
+        !read_string(j, "object_name", e.object_name, error) || !read_string(j, "sid", e.sid, error) ||
+        !read_unsigned(j, "mask", k32, mask, error) || !read_string(j, "created_utc", e.created_utc, error))
+        return std::nullopt;
+    e.owner_pid = static_cast<std::uint32_t>(pid);
+    e.owner_start_time = start;
+    e.owner_session_id = static_cast<std::uint32_t>(session);
+    e.mask = static_cast<std::uint32_t>(mask);
+    if (const auto it = j.find("prior_sddl"); it != j.end() && !it->is_null()) {
+        if (!it->is_string()) {
+            error = "field 'prior_sddl': not a string or null";
+            return std::nullopt;
+        }
+        e.prior_sddl = it->get<std::string>();
+    }
+
+    const auto parsed_kind = grant_object_kind_from_name(kind);
+    if (!parsed_kind) {
+        error = fmt::format("field 'object_kind': '{}' is neither 'desktop' nor 'window_station'", kind);
+        return std::nullopt;
+    }
+    e.object_kind = *parsed_kind;
+    if (e.id.empty()) {
+        error = "field 'id': empty";
+        return std::nullopt;
+    }
+    if (e.owner_pid == 0) {
+        error = "field 'owner_pid': 0 is the idle process, never a launcher";
+        return std::nullopt;
+    }
+    const auto name = split_grant_object_name(e.object_name);
+    const bool is_desktop = e.object_kind == ObjectKind::desktop;
+    if (name.station.empty() || (is_desktop && (name.desktop.empty() || name.desktop.find('\\') != std::string::npos)) ||
+        (!is_desktop && e.object_name.find('\\') != std::string::npos)) {
+        error = fmt::format("field 'object_name': '{}' is not a {} name", e.object_name,
+                            is_desktop ? "\"Station\\\\Desk\"" : "window station");
+        return std::nullopt;
+    }
+    if (!looks_like_sid(e.sid)) {
+        error = fmt::format("field 'sid': '{}' is not an S-1-... SID", e.sid);
+        return std::nullopt;
+    }
+    if (e.mask == 0) {
+        error = "field 'mask': 0 (no grant has an empty mask)";
+        return std::nullopt;
+    }
+    return e;
+}
+
+GrantEntryDecision decide_grant_entry(const GrantJournalEntry& entry, const GrantOwnerFacts& owner,
+                                      std::uint32_t current_session_id) noexcept {
+    using State = GrantOwnerFacts::State;
+    bool stale = false;
+    switch (owner.state) {
+        case State::not_found:
+        case State::exited: stale = true; break;
+        case State::running:
+            if (!owner.start_time) return GrantEntryDecision::undecided;
+            if (*owner.start_time == entry.owner_start_time) return GrantEntryDecision::owned;
+            stale = true;  // the pid was reused by a later process
+            break;
+        case State::unknown: return GrantEntryDecision::undecided;
+    }
+    if (!stale) return GrantEntryDecision::undecided;
+    // "WinSta0\\Default" names a different object in every session: only repair where it was made.
+    return entry.owner_session_id == current_session_id ? GrantEntryDecision::repair
+                                                        : GrantEntryDecision::other_session;
+}
+
+std::string_view to_string(GrantEntryDecision decision) noexcept {
+    switch (decision) {
+        case GrantEntryDecision::owned: return "owned";
+        case GrantEntryDecision::undecided: return "undecided";
+        case GrantEntryDecision::repair: return "repair";
+        case GrantEntryDecision::other_session: return "other_session";
+    }
+    return "unknown";
+}
+
+}  // namespace safelaunch
