@@ -41,6 +41,15 @@ TEST(Analysis, ServiceHeapExhaustionIsDecidedByEvent243) {
     EXPECT_NE(top(a).remedy.find("768 to 1024"), std::string::npos) << top(a).remedy;
 }
 
+TEST(Analysis, EventsBeforeTheLaunchDoNotDecideTheHeap) {
+    auto s = load("service-heap-exhausted.json");
+    s.exit->started_utc = "2026-11-20T08:14:00Z";  // event 243 was logged at 08:13:58
+    const auto a = analyze(s);
+    EXPECT_NE(top(a).likelihood, Likelihood::decided);
+    s.exit->started_utc = "2026-11-20T08:13:50Z";
+    EXPECT_EQ(top(analyze(s)).likelihood, Likelihood::decided);
+}
+
 TEST(Analysis, RunAsIntoWinSta0WithoutTheLogonSidIsBlockedAndDecidedAsAccess) {
     const auto a = analyze(load("runas-winsta0-denied.json"));
     EXPECT_EQ(a.verdict, Verdict::blocked);

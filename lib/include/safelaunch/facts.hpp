@@ -106,6 +106,7 @@ struct ExitFacts {
     std::uint32_t exit_code = 0;       // GetExitCodeProcess
     std::uint64_t runtime_ms = 0;      // launch to exit
     bool had_console = true;           // false: restricted token child with no console to inherit
+    std::string started_utc;           // ISO 8601; events before it are not this launch's
 };
 
 // The canary (safelaunch-probe) run on the target desktop with the target token.

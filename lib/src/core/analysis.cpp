@@ -175,9 +175,12 @@ DiagnosisInput diagnosis_input(const Snapshot& s, const std::vector<AccessCheckF
     }
     in.access = access;
     if (s.system.events) {
+        // Only this launch's events count; ISO 8601 UTC strings of one format order as text.
+        const std::string since = s.exit ? s.exit->started_utc : std::string();
         const auto seen = [&](std::uint32_t id) {
-            return std::any_of(s.system.events->begin(), s.system.events->end(),
-                               [id](const EventFacts& e) { return e.id == id; });
+            return std::any_of(s.system.events->begin(), s.system.events->end(), [&](const EventFacts& e) {
+                return e.id == id && (since.empty() || e.time_utc >= since);
+            });
         };
         in.event_243_seen = seen(243);
         in.event_244_seen = seen(244);

@@ -194,13 +194,15 @@ void from_json(const json& j, SystemFacts& s) {
 }
 
 void to_json(json& j, const ExitFacts& e) {
-    j = json{{"exit_code", e.exit_code}, {"runtime_ms", e.runtime_ms}, {"had_console", e.had_console}};
+    j = json{{"exit_code", e.exit_code}, {"runtime_ms", e.runtime_ms}, {"had_console", e.had_console},
+             {"started_utc", e.started_utc}};
 }
 void from_json(const json& j, ExitFacts& e) {
     require_object(j, "exit");
     get(j, "exit_code", e.exit_code);
     get(j, "runtime_ms", e.runtime_ms);
     get(j, "had_console", e.had_console);
+    get(j, "started_utc", e.started_utc);
 }
 
 void to_json(json& j, const CanaryFacts& c) {

@@ -248,6 +248,7 @@ Outcome safe_launch_and_wait(const LaunchRequest& request, const SafeLaunchOptio
     }
 
     LaunchFailure lf;
+    const auto started_utc = utc_now();
     auto child = launch_process(request, ec, &lf);
     if (!child.valid()) {
         out.not_started = NotStartedReason::launch_failed;
@@ -287,7 +288,7 @@ Outcome safe_launch_and_wait(const LaunchRequest& request, const SafeLaunchOptio
         ApiFailure cf;
         pm.canary = run_canary(request, options, cec, &cf);
     }
-    pm.exit = ExitFacts{*code, out.runtime_ms, true};
+    pm.exit = ExitFacts{*code, out.runtime_ms, true, started_utc};
     out.diagnosis = analyze(pm, options.analysis).diagnosis;
     out.post_mortem = std::move(pm);
     return out;
