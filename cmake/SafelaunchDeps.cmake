@@ -27,21 +27,24 @@ if(CMAKE_CROSSCOMPILING AND MINGW)
   endforeach()
   target_compile_definitions(fmt::fmt INTERFACE FMT_HEADER_ONLY)
 
-  if(SAFELAUNCH_BUILD_TESTS)
-    set(gtest_force_shared_crt OFF CACHE BOOL "" FORCE)
-    set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
-    add_subdirectory(/usr/src/googletest "${CMAKE_BINARY_DIR}/googletest" EXCLUDE_FROM_ALL SYSTEM)
-  endif()
 else()
   find_package(Boost 1.81 CONFIG REQUIRED)
   find_package(fmt CONFIG REQUIRED)
   find_package(nlohmann_json CONFIG REQUIRED)
   find_package(CLI11 CONFIG REQUIRED)
-  if(SAFELAUNCH_BUILD_TESTS)
-    find_package(GTest CONFIG REQUIRED)
+  if(SAFELAUNCH_BUILD_TESTS AND NOT EXISTS /usr/src/googletest/CMakeLists.txt)
+    find_package(GTest CONFIG REQUIRED)  # vcpkg on Windows
   endif()
   if(WIN32)
     target_compile_definitions(Boost::headers INTERFACE WIN32_LEAN_AND_MEAN NOMINMAX _WIN32_WINNT=0x0A00
                                BOOST_PROCESS_USE_STD_FS)
   endif()
+endif()
+
+# GoogleTest from Debian's source package (`googletest`), built with whichever compiler this
+# build uses: the same for native g++ and MinGW, and no -dev package needed.
+if(SAFELAUNCH_BUILD_TESTS AND NOT TARGET GTest::gtest AND EXISTS /usr/src/googletest/CMakeLists.txt)
+  set(gtest_force_shared_crt OFF CACHE BOOL "" FORCE)
+  set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
+  add_subdirectory(/usr/src/googletest "${CMAKE_BINARY_DIR}/googletest" EXCLUDE_FROM_ALL SYSTEM)
 endif()

@@ -24,7 +24,7 @@ Snapshot filled_snapshot() {
     s.system.os = {10, 0, 19045, true, "Windows 10 Pro", std::nullopt};
     s.system.subsystems_windows_value = "csrss.exe SharedSection=1024,20480,768";
     s.system.events = std::vector<EventFacts>{{243, "Win32k", "2026-11-25T02:59:00Z", "A desktop heap allocation failed."}};
-    s.exit = ExitFacts{0xC0000142, 31, true};
+    s.exit = ExitFacts{0xC0000142, 31, true, "2026-11-25T02:59:30Z"};
     return s;
 }
 

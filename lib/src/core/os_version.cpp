@@ -50,6 +50,18 @@ bool parse_uint(std::string_view s, std::uint32_t& v) {
     return ec == std::errc{} && p == s.data() + s.size();
 }
 
+// The value as a message may quote it: control characters escaped, long input cut.
+std::string printable(std::string_view text) {
+    std::string out;
+    for (const char c : text.substr(0, 64)) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7F) out += fmt::format("\\x{:02X}", u);
+        else out += c;
+    }
+    if (text.size() > 64) out += "...";
+    return out;
+}
+
 std::string_view product_for(std::uint32_t major, std::uint32_t minor) {
     for (const auto& n : kNamed)
         if (n.major == major && n.minor == minor) return n.product;
@@ -89,7 +101,7 @@ std::optional<OsFacts> parse_os_version(std::string_view text, std::string& reas
     if (!ok || count < 2 || parts[0] < 5 || parts[0] > 10) {
         reason = fmt::format("unknown Windows version '{}' (try xp, 2003, vista, 7, 8.1, 10, 11, 2022, "
                              "or MAJOR.MINOR[.BUILD], with -x86 or -x64)",
-                             text);
+                             printable(text));
         return std::nullopt;
     }
     OsFacts os;
