@@ -1,5 +1,7 @@
 #include "safelaunch/win32/grant.hpp"
 
+#include "safelaunch/win32/grant_journal.hpp"
+#include "safelaunch/win32/user_object.hpp"
 #include "win32/api_failure.hpp"
 
 #include <aclapi.h>
@@ -52,6 +54,21 @@ bool is_logon_sid(std::string_view sid) {
     return dash != std::string_view::npos && all_digits(rest.substr(0, dash)) && all_digits(rest.substr(dash + 1));
 }
 
+// Does `name` name `object` in full, as a repair must open it later? The station part of a
+// desktop name cannot be checked from the desktop handle (no API gives a desktop's station).
+bool names_object_in_full(std::string_view name, HANDLE object, ObjectKind kind) {
+    const auto parts = split_grant_object_name(name);
+    const bool is_desktop = kind == ObjectKind::desktop;
+    if (parts.station.empty() || (is_desktop && (parts.desktop.empty() || parts.desktop.find('\\') != std::string::npos)) ||
+        (!is_desktop && !parts.desktop.empty()))
+        return false;
+    std::error_code ec;
+    const auto actual = detail::widen(object_name(object, ec));
+    const auto given = detail::widen(is_desktop ? parts.desktop : parts.station);
+    return !ec && ::CompareStringOrdinal(actual.c_str(), static_cast<int>(actual.size()), given.c_str(),
+                                         static_cast<int>(given.size()), TRUE) == CSTR_EQUAL;
+}
+
 struct AllowedAce {  // ACCESS_ALLOWED_ACE without the SidStart placeholder
     ACE_HEADER header;
     ACCESS_MASK mask;
@@ -78,7 +95,8 @@ ScopedGrant::ScopedGrant(ScopedGrant&& other) noexcept
       object_name_(std::move(other.object_name_)),
       sid_(std::move(other.sid_)),
       mask_(other.mask_),
-      prior_sddl_(std::move(other.prior_sddl_)) {}
+      prior_sddl_(std::move(other.prior_sddl_)),
+      journal_path_(std::move(other.journal_path_)) {}
 
 ScopedGrant& ScopedGrant::operator=(ScopedGrant&& other) noexcept {
     if (this != &other) {
@@ -95,6 +113,7 @@ ScopedGrant& ScopedGrant::operator=(ScopedGrant&& other) noexcept {
         sid_ = std::move(other.sid_);
         mask_ = other.mask_;
         prior_sddl_ = std::move(other.prior_sddl_);
+        journal_path_ = std::move(other.journal_path_);
     }
     return *this;
 }
@@ -121,6 +140,10 @@ void ScopedGrant::revert(std::error_code& ec, ApiFailure* failure) {
     prior_sd_.reset();
     desktop_.reset();
     station_.reset();
+    if (!journal_path_.empty()) {
+        remove_grant_journal_entry(journal_path_, ec, failure);
+        journal_path_.clear();
+    }
 }
 
 void ScopedGrant::revert() {
@@ -240,9 +263,29 @@ ScopedGrant grant_access_impl(HANDLE object, ObjectKind kind, const GrantRequest
     }
     if (!added && !add_ours()) return {};
 
+    // The journal entry goes to disk before the ACE goes into the DACL: a crash between the two
+    // leaves an entry without an ACE, which a repair simply deletes.
+    if (request.journal && names_object_in_full(request.object_name, dup, kind)) {
+        const auto dir = grant_journal_dir(ec, failure);
+        if (!ec) {
+            const auto entry = new_grant_journal_entry(kind, request.object_name, sid, mask,
+                                                       grant.prior_sddl_.empty() ? std::nullopt
+                                                                                 : std::optional(grant.prior_sddl_));
+            grant.journal_path_ = write_grant_journal_entry(dir, entry, ec, failure);
+        }
+        if (ec) {
+            if (failure) failure->object = where + ": cannot journal the grant (" + failure->object + ")";
+            return {};
+        }
+    }
     set_dacl(dup, acl, grant.prior_protected_, ec, failure);
     if (ec) {
         if (failure) failure->object = where;
+        if (grant.journaled()) {
+            std::error_code ignored;
+            remove_grant_journal_entry(grant.journal_path_, ignored);
+            grant.journal_path_.clear();
+        }
         return {};
     }
     grant.active_ = true;

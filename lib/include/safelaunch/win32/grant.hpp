@@ -1,9 +1,10 @@
 // ScopedGrant: give exactly one logon SID exactly the rights it lacks on one window station or
 // desktop, for as long as the grant lives, and put the prior DACL back exactly afterwards.
 //
-// What a grant knows (object name, SID, mask, the prior SDDL) is enough to journal it for crash
-// recovery later; nothing here depends on the handle the caller passed (the grant holds its own
-// duplicate).
+// Crash safety: a grant is journaled (win32/grant_journal.hpp) before its ACE is added and the
+// entry is deleted after the revert succeeded, so a launcher killed in between leaves an entry from
+// which repair_stale_grants() removes the ACE later. Nothing here depends on the handle the caller
+// passed (the grant holds its own duplicate).
 #pragma once
 
 #include "safelaunch/error.hpp"
@@ -23,6 +24,11 @@ struct GrantRequest {
     std::string sid;                    // S-1-5-5-X-Y (an SDDL alias is canonicalised first)
     std::uint32_t mask = 0;             // exactly these rights; generic rights are mapped
     bool allow_non_logon_sid = false;   // explicit override for a SID that is not S-1-5-5-X-Y
+    // Journal the grant (grant_journal_dir()). Only a grant whose object_name names the object in
+    // full ("Station\\Desk", or the station's name) and matches the handle's UOI_NAME can be found
+    // again by a repair; for any other name the grant is made unjournaled (see ScopedGrant::journaled).
+    // When the journal cannot be written the grant is refused: it could not be repaired after a crash.
+    bool journal = true;
 };
 
 // Why `sid` (canonical "S-1-..." form) may not be granted, or nullopt when it may. Broad SIDs
@@ -44,7 +50,9 @@ public:
     ScopedGrant& operator=(ScopedGrant&& other) noexcept;  // reverts what this one held first
     ~ScopedGrant();                                        // reverts; a failure is swallowed
 
-    // Restores the prior DACL exactly. No-op when not active.
+    // Restores the prior DACL exactly, then deletes the journal entry. No-op when not active. When
+    // only the deletion fails, ec says so but the grant is no longer active (the DACL is restored;
+    // a repair later finds no ACE for the entry and deletes it).
     void revert(std::error_code& ec, ApiFailure* failure = nullptr);
     void revert();
 
@@ -54,6 +62,9 @@ public:
     [[nodiscard]] std::uint32_t mask() const noexcept { return mask_; }
     [[nodiscard]] ObjectKind kind() const noexcept { return kind_; }
     [[nodiscard]] const std::string& prior_sddl() const noexcept { return prior_sddl_; }
+    // The journal entry's path while one exists; empty for an unjournaled grant.
+    [[nodiscard]] const std::string& journal_path() const noexcept { return journal_path_; }
+    [[nodiscard]] bool journaled() const noexcept { return !journal_path_.empty(); }
 
 private:
     friend ScopedGrant detail::grant_access_impl(HANDLE, ObjectKind, const GrantRequest&,
@@ -71,6 +82,7 @@ private:
     std::string sid_;
     std::uint32_t mask_ = 0;
     std::string prior_sddl_;
+    std::string journal_path_;
 };
 
 // Adds one ACCESS_ALLOWED ACE (request.sid, request.mask) after the explicit deny ACEs. The handle

@@ -1,0 +1,104 @@
+// safelaunch repair: remove the grants of launchers that died before taking them back.
+// Exit status: 0 nothing left to repair (or all repaired), 1 some grant could not be repaired
+// (listed; also a corrupt entry or one whose owner cannot be told), 2 bad usage or the journal
+// folder could not be read.
+#include "cli.hpp"
+#include "exit_codes.hpp"
+
+#include "safelaunch/win32/grant_journal.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+
+namespace safelaunch::cli {
+namespace {
+
+struct RepairOptions {
+    std::optional<std::string> dir;
+    bool json = false;
+};
+
+nlohmann::json entry_json(const win32::GrantJournalFile& f) {
+    const auto& e = f.entry;
+    return {{"path", f.path},        {"owner_pid", e.owner_pid}, {"object_kind", grant_object_kind_name(e.object_kind)},
+            {"object", e.object_name}, {"sid", e.sid},             {"mask", fmt::format("0x{:x}", e.mask)},
+            {"created_utc", e.created_utc}};
+}
+
+std::string entry_text(const win32::GrantJournalFile& f) {
+    const auto& e = f.entry;
+    return fmt::format("{} on {} {}: mask 0x{:x} (launcher pid {}, {})", e.sid, grant_object_kind_name(e.object_kind),
+                       e.object_name, e.mask, e.owner_pid, e.created_utc);
+}
+
+int run_repair(const RepairOptions& o) {
+    std::error_code ec;
+    ApiFailure failure;
+    const auto dir = o.dir ? *o.dir : win32::grant_journal_dir(ec, &failure);
+    if (ec) throw UsageError{fmt::format("repair: no journal folder: {}", failure.describe())};
+    const auto report = win32::repair_stale_grants(dir, ec, &failure);
+    if (ec) throw UsageError{fmt::format("repair: cannot read the journal: {}", failure.describe())};
+    const int status = report.all_repaired() ? kOk : kFindings;
+
+    if (o.json) {
+        auto repaired = nlohmann::json::array(), left = nlohmann::json::array(), failed = nlohmann::json::array(),
+             corrupt = nlohmann::json::array();
+        for (const auto& r : report.repaired) {
+            auto j = entry_json(r.file);
+            j["how"] = win32::to_string(r.how);
+            repaired.push_back(std::move(j));
+        }
+        for (const auto& l : report.left) {
+            auto j = entry_json(l.file);
+            j["decision"] = to_string(l.decision);
+            j["detail"] = l.detail;
+            left.push_back(std::move(j));
+        }
+        for (const auto& f : report.failed) {
+            auto j = entry_json(f.file);
+            j["error"] = f.failure.describe();
+            failed.push_back(std::move(j));
+        }
+        for (const auto& c : report.corrupt) corrupt.push_back({{"path", c.path}, {"error", c.error}});
+        print_json({{"journal", report.dir},
+                    {"repaired", repaired},
+                    {"left", left},
+                    {"failed", failed},
+                    {"corrupt", corrupt},
+                    {"status", status}});
+        return status;
+    }
+    for (const auto& r : report.repaired)
+        std::cout << fmt::format("repaired ({}): {}\n", win32::to_string(r.how), entry_text(r.file));
+    for (const auto& l : report.left) {
+        if (l.decision == GrantEntryDecision::owned)
+            std::cout << fmt::format("in use (launcher still runs): {}\n", entry_text(l.file));
+        else
+            std::cout << fmt::format("NOT repaired ({}{}{}): {}\n", to_string(l.decision), l.detail.empty() ? "" : ": ",
+                                     l.detail, entry_text(l.file));
+    }
+    for (const auto& f : report.failed)
+        std::cout << fmt::format("NOT repaired: {}: {}\n", entry_text(f.file), f.failure.describe());
+    for (const auto& c : report.corrupt)
+        std::cout << fmt::format("corrupt journal entry (left in place): {}: {}\n", c.path, c.error);
+    if (report.repaired.empty() && report.left.empty() && report.failed.empty() && report.corrupt.empty())
+        std::cout << fmt::format("nothing to repair ({})\n", report.dir);
+    return status;
+}
+
+}  // namespace
+
+void add_repair(CLI::App& app, Command& cmd) {
+    auto o = std::make_shared<RepairOptions>();
+    auto* sub = app.add_subcommand("repair", "Remove grants left behind by launchers that ended before taking them back");
+    sub->add_option("--journal", o->dir, "the journal folder (default: SAFELAUNCH_JOURNAL_DIR, else "
+                                         "%ProgramData%\\safelaunch\\grants, else %LOCALAPPDATA%\\safelaunch\\grants)");
+    sub->add_flag("--json", o->json, "the report as JSON on stdout");
+    sub->footer("Exit status: 0 nothing left to repair or all repaired, 1 some grant could not be repaired (listed), "
+                "2 bad usage or the journal could not be read.");
+    sub->callback([&cmd, o] { cmd.run = [o] { return run_repair(*o); }; });
+}
+
+}  // namespace safelaunch::cli
