@@ -278,5 +278,14 @@ TEST(ExitCodeCatalogue, UnknownCodesAreExplainedByTheirShape) {
     }
 }
 
+TEST(ExitCodeParse, EveryCatalogueNameParsesBackIncludingMacroForms) {
+    for (const auto code : catalogued_exit_codes()) {
+        const auto info = explain_exit_code(code);
+        if (info.name.empty()) continue;
+        EXPECT_EQ(parse_exit_code(info.name), code) << info.name;
+    }
+    EXPECT_EQ(parse_exit_code("VcppException(ERROR_MOD_NOT_FOUND)"), 0xC06D007Eu);
+}
+
 }  // namespace
 }  // namespace safelaunch

@@ -26,10 +26,12 @@ int run_check(const TargetOptions& o) {
     if (!request.program.empty()) {
         // A program that cannot be found would make `run` exit 127: say so before it is tried.
         (void)win32::resolve_program(request.program, ec, &failure);
-        if (ec)
+        if (ec) {
+            std::cerr << fmt::format("safelaunch: check: program '{}' was not found\n", request.program);
             findings.push_back({"program.not_found", Severity::error,
                                 fmt::format("program '{}' was not found", request.program), failure.describe(),
                                 "give a full path, or put its folder on PATH"});
+        }
     }
     const auto verdict = verdict_of(findings);
     if (o.json) {

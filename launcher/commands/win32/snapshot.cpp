@@ -61,7 +61,8 @@ int run_snapshot(const SnapshotOptions& o) {
         std::error_code cec;
         facts.canary = win32::run_canary(request, options, cec);
     }
-    const auto text = nlohmann::json(facts).dump(2) + "\n";
+    // Names from the system may hold text that is not UTF-8: replace it rather than fail the dump.
+    const auto text = nlohmann::json(facts).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     if (o.output) {
         write_atomically(*o.output, text);
         std::cerr << fmt::format("safelaunch: snapshot written to {} (analyse it anywhere: safelaunch analyze {})\n",

@@ -1,5 +1,6 @@
 #include "target_options.hpp"
 
+#include "safelaunch/desktop_spec.hpp"
 #include "safelaunch/win32/token.hpp"
 
 #include <boost/nowide/convert.hpp>
@@ -53,6 +54,13 @@ LaunchRequest make_request(const TargetOptions& o, win32::unique_handle& token) 
     if (!o.command.empty()) {
         r.program = o.command.front();
         r.args.assign(o.command.begin() + 1, o.command.end());
+    }
+    if (o.desktop) {
+        // A spec Windows cannot connect to is bad input here; the library reports it as the
+        // finding desktop.spec.invalid to callers that build requests themselves.
+        if (*o.desktop == "--") throw UsageError{"--desktop needs a value (\"\" for the hidden station)"};
+        const auto spec = parse_desktop_spec(std::string_view(*o.desktop));
+        if (!spec) throw UsageError{fmt::format("--desktop: {}", spec.problem().message)};
     }
     r.desktop = o.desktop;
     r.check = o.canary ? CheckPolicy::canary : CheckPolicy::fast;

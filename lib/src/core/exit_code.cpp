@@ -362,8 +362,9 @@ ExitCodeParseResult parse_exit_code_detailed(std::string_view text) {
         }
         if (hn == 8 && hn == s.size()) return ok(static_cast<std::uint32_t>(hv));
         if (hn == 8 && !code_for_name(s)) return trailing(s.substr(hn));
+        // Catalogue names are identifiers, or macro forms such as VcppException(ERROR_MOD_NOT_FOUND).
+        if (auto code = code_for_name(s)) return ok(*code);
         if (std::all_of(s.begin(), s.end(), is_ident)) {
-            if (auto code = code_for_name(s)) return ok(*code);
             return fail(ExitCodeParseError::unknown_name, fmt::format("{}: not a known exit code name (try STATUS_DLL_INIT_FAILED or a number)", q));
         }
     }
