@@ -4,7 +4,7 @@
 //
 // The count: the SAFELAUNCH_SOAK_LAUNCHES environment variable (CI: 10000, the figure),
 // else SAFELAUNCH_SOAK_DEFAULT_LAUNCHES from the build (tests/soak/CMakeLists.txt: 1000). Under
-// Wine one checked launch costs ~60-150 ms on a 2-core machine, so 10,000 take 10-25 minutes.
+// Wine one checked launch costs ~45-145 ms on a 2-core machine (quiet / busy), so 10,000 take 8-25 minutes.
 //
 // Nothing here fills desktop heaps or the user-handle table (that crashes wineserver).
 #include "safelaunch/win32/safe_launch.hpp"
@@ -158,17 +158,29 @@ LaunchRequest trivial_child_request() {
     return request;
 }
 
-// Launches once; returns a description of what went wrong, empty when the child ran and exited 0.
-std::string launch_once(const LaunchRequest& request, const SafeLaunchOptions& options) {
+// Wine 8 under load occasionally fails CreateProcessW with ERROR_INTERNAL_ERROR (1359): observed
+// about once per 1,200 launches with other builds running, for bare CreateProcessW (benchmark) as
+// much as through the library, so it is Wine's process start, not ours. Under Wine such failures
+// are counted apart and tolerated up to this rate; everywhere else every launch must succeed.
+constexpr double kWineTransientRate = 0.002;
+
+struct LaunchResult {
+    std::string problem;     // empty: the child ran and exited 0
+    bool wine_transient = false;
+};
+
+LaunchResult launch_once(const LaunchRequest& request, const SafeLaunchOptions& options) {
     const Outcome out = safe_launch_and_wait(request, options);
     if (out.not_started) {
-        std::string why = out.launch_failure ? out.launch_failure->failure.describe()
-                        : out.failure        ? out.failure->describe()
-                                             : std::string("refused by the pre-flight");
-        return fmt::format("not started ({}): {}", static_cast<int>(*out.not_started), why);
+        if (out.launch_failure) {
+            const auto& code = out.launch_failure->failure.code;
+            const bool transient = code.category() == win32_category() && code.value() == ERROR_INTERNAL_ERROR;
+            return {"not started: " + out.launch_failure->failure.describe(), transient};
+        }
+        return {out.failure ? "not started: " + out.failure->describe() : std::string("refused by the pre-flight")};
     }
-    if (!out.exit_code) return "no exit code";
-    if (*out.exit_code != 0) return fmt::format("exit code {:#x}", *out.exit_code);
+    if (!out.exit_code) return {"no exit code"};
+    if (*out.exit_code != 0) return {fmt::format("exit code {:#x}", *out.exit_code)};
     return {};
 }
 
@@ -181,27 +193,30 @@ TEST(Soak, FastCheckedLaunchesLeaveNoHandleStationOrDesktop) {
 
     const auto objects_before = user_objects();
     for (std::uint64_t i = 0; i < kWarmUpLaunches; ++i) {
-        const auto problem = launch_once(request, options);
-        ASSERT_TRUE(problem.empty()) << "warm-up launch " << i << ": " << problem;
+        const auto r = launch_once(request, options);
+        ASSERT_TRUE(r.problem.empty() || r.wine_transient) << "warm-up launch " << i << ": " << r.problem;
     }
     // Two counts, both taken after the warm-up: GetProcessHandleCount (0 under Wine 8, which
     // stubs it) and this process's entries in the system handle table.
     const DWORD handles_before = handle_count();
     const auto table_before = handles_by_type();
     ASSERT_TRUE(handles_before > 0 || table_before) << "no way to count this process's handles here";
-    std::uint64_t failures = 0;
+    const bool wine = wine_version().has_value();
+    std::uint64_t failures = 0, wine_transients = 0;
     std::map<std::string, std::uint64_t> problems;  // what went wrong, how often
     const auto t0 = std::chrono::steady_clock::now();
     for (std::uint64_t i = 1; i <= launches; ++i) {
-        auto problem = launch_once(request, options);
-        if (!problem.empty()) {
+        auto r = launch_once(request, options);
+        if (!r.problem.empty() && wine && r.wine_transient) {
+            ++wine_transients;
+        } else if (!r.problem.empty()) {
             ++failures;
-            ++problems[std::move(problem)];
+            ++problems[std::move(r.problem)];
         }
         if (i % 1000 == 0 || i == launches) {
             const auto s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            std::cout << fmt::format("[soak] {}/{} launches, {:.1f} s ({:.2f} ms/launch), handles {}\n", i, launches,
-                                     s, 1000.0 * s / static_cast<double>(i), handle_count())
+            std::cout << fmt::format("[soak] {}/{} launches, {:.1f} s ({:.2f} ms/launch), {} Wine transient failures\n",
+                                     i, launches, s, 1000.0 * s / static_cast<double>(i), wine_transients)
                       << std::flush;
         }
     }
@@ -219,6 +234,9 @@ TEST(Soak, FastCheckedLaunchesLeaveNoHandleStationOrDesktop) {
         RecordProperty("table_handles_after", static_cast<int>(total(*table_after)));
     }
 
+    RecordProperty("wine_transient_failures", static_cast<int>(wine_transients));
+    EXPECT_LE(static_cast<double>(wine_transients), kWineTransientRate * static_cast<double>(launches) + 1)
+        << "Wine's CreateProcessW ERROR_INTERNAL_ERROR more often than seen before";
     EXPECT_EQ(failures, 0u) << [&] {
         std::string text;
         for (const auto& [what, n] : problems) text += fmt::format("\n  {} x {}", n, what);
