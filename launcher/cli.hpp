@@ -34,6 +34,7 @@ void add_analyze(CLI::App& app, Command& cmd);
 void add_check(CLI::App& app, Command& cmd);
 void add_run(CLI::App& app, Command& cmd);
 void add_snapshot(CLI::App& app, Command& cmd);
+void add_repair(CLI::App& app, Command& cmd);
 #endif
 
 // Human form of findings: "error   acl.desktop.missing_rights: message", then evidence and remedy.

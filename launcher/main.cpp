@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
     add_check(app, cmd);
     add_run(app, cmd);
     add_snapshot(app, cmd);
+    add_repair(app, cmd);
 #endif
     // CLI11 would only say "a subcommand is required"; name the word it did not know.
     if (argc > 1 && argv[1][0] != '-') {

@@ -74,6 +74,7 @@ int run_run(const RunOptions& o) {
         request.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(*o.timeout_s * 1000.0));
     auto options = make_safe_options(o.target);
     options.grant = o.grant;
+    options.repair_stale_grants = true;  // every run cleans up after launchers that were killed
     const auto out = win32::safe_launch_and_wait(request, options);
     const auto status = exit_status(out);
     const auto& findings = out.preflight.analysis.preflight;

@@ -3,6 +3,7 @@
 
 #include "safelaunch/desktop_spec.hpp"
 #include "safelaunch/exit_code.hpp"
+#include "safelaunch/win32/grant_journal.hpp"
 #include "safelaunch/win32/security.hpp"
 #include "safelaunch/win32/system_facts.hpp"
 #include "safelaunch/win32/token.hpp"
@@ -97,11 +98,16 @@ Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token, const S
     s.token.source = std::holds_alternative<RunAsToken>(request.run_as)  ? "the request's token"
                      : std::holds_alternative<RunAsLogon>(request.run_as) ? "LogonUserW for the request's user"
                                                                            : "caller";
-    s.system.os = gather_os_facts();
-    if (const auto values = read_subsystems_values(ec, &failure); !ec) {
-        s.system.subsystems_windows_value = values.windows;
-        s.system.stray_shared_section_value = values.stray_shared_section;
-    }
+    // The OS version and the SubSystems value change only at a reboot: read them once per process.
+    static const auto os = gather_os_facts();
+    static const auto subsystems = [] {
+        std::error_code rec;
+        auto values = read_subsystems_values(rec);
+        return rec ? SubSystemsValues{} : values;
+    }();
+    s.system.os = os;
+    s.system.subsystems_windows_value = subsystems.windows;
+    s.system.stray_shared_section_value = subsystems.stray_shared_section;
 
     s.target.spec = request.desktop;
     const auto spec = parse_desktop_spec(request.desktop ? std::optional<std::string_view>(*request.desktop)
@@ -224,6 +230,11 @@ bool grant_missing(const Preflight& p, std::vector<ScopedGrant>& grants, Outcome
 
 Outcome safe_launch_and_wait(const LaunchRequest& request, const SafeLaunchOptions& options) {
     Outcome out;
+    if (options.grant || options.repair_stale_grants) {
+        // Grants whose launcher died (killed, crashed) are taken back first.
+        std::error_code rec;
+        (void)repair_stale_grants(rec);
+    }
     std::vector<ScopedGrant> grants;  // reverted when this function returns, whatever happens
     std::error_code ec;
     ApiFailure failure;

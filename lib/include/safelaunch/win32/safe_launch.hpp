@@ -29,6 +29,8 @@ struct SafeLaunchOptions {
     // Grant the token's logon SID the rights it lacks on the station and desktop for the child's
     // lifetime (kStationRightsNeeded / kDesktopRightsNeeded), and take them back afterwards.
     bool grant = false;
+    // Take back grants journaled by launchers that died (always done when `grant` is set).
+    bool repair_stale_grants = false;
     // The canary (CheckPolicy::canary and post-mortem); empty: safelaunch-probe.exe beside the
     // running executable.
     std::string probe_path;
