@@ -12,13 +12,11 @@ if [[ -z ${WINEPREFIX:-} ]]; then
   fi
   export WINEPREFIX=$dir/wineprefix
 fi
-export WINEDEBUG=${WINEDEBUG:--all}
-export WINEDLLOVERRIDES=${WINEDLLOVERRIDES:-mscoree,mshtml=}
+source "$(dirname "$0")/../scripts/lib/wine-env.sh"
 unset DISPLAY
-wine=$(command -v wine64 || echo /usr/lib/wine/wine64)
 # A persistent server, and the session booted with stdio detached: otherwise Wine's helper
 # processes (services, explorer) inherit ctest's pipes and every test waits seconds for them.
-if wineserver -p300 </dev/null >/dev/null 2>&1; then
-  "$wine" cmd /c exit </dev/null >/dev/null 2>&1 || true
+if "$SL_WINESERVER" -p300 </dev/null >/dev/null 2>&1; then
+  "$SL_WINE" cmd /c exit </dev/null >/dev/null 2>&1 || true
 fi
-exec "$wine" "$@"
+exec "$SL_WINE" "$@"

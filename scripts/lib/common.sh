@@ -67,12 +67,13 @@ configure_build() {
 # ensure_wine_prefix BUILD_DIR: a headless prefix inside the build folder, and a warm wineserver.
 ensure_wine_prefix() {
   local dir=$1
-  export WINEPREFIX=$dir/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml=
+  source "$SL_ROOT/scripts/lib/wine-env.sh"
+  export WINEPREFIX=$dir/wineprefix
   unset DISPLAY
   if [[ ! -f $WINEPREFIX/.safelaunch-ready ]]; then
     step "creating Wine prefix (once, ~15 s)" wineprefix "$SL_ROOT/scripts/lib/wine-prefix.sh" "$WINEPREFIX"
   fi
   # A persistent server with stdio detached: otherwise Wine's helpers inherit ctest's pipes.
-  wineserver -p60 </dev/null >/dev/null 2>&1 || true
-  "$(command -v wine64 || echo /usr/lib/wine/wine64)" cmd /c exit </dev/null >/dev/null 2>&1 || true
+  "$SL_WINESERVER" -p300 </dev/null >/dev/null 2>&1 || true
+  "$SL_WINE" cmd /c exit </dev/null >/dev/null 2>&1 || true
 }

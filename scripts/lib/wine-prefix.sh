@@ -3,13 +3,13 @@
 # created with no X display), no crash dialog (a crash exits instead of hanging).
 set -euo pipefail
 prefix=$1
-export WINEPREFIX=$prefix WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml=
+source "$(dirname "$0")/wine-env.sh"
+export WINEPREFIX=$prefix
 unset DISPLAY
-wine=$(command -v wine64 || echo /usr/lib/wine/wine64)
 rm -rf "$prefix"
 mkdir -p "$prefix"
-wineboot --init </dev/null
-"$wine" reg add 'HKCU\Software\Wine\Drivers' /v Graphics /d null /f </dev/null
-"$wine" reg add 'HKCU\Software\Wine\WineDbg' /v ShowCrashDialog /t REG_DWORD /d 0 /f </dev/null
-wineserver -w
+"$SL_WINE" wineboot --init </dev/null
+"$SL_WINE" reg add 'HKCU\Software\Wine\Drivers' /v Graphics /d null /f </dev/null
+"$SL_WINE" reg add 'HKCU\Software\Wine\WineDbg' /v ShowCrashDialog /t REG_DWORD /d 0 /f </dev/null
+"$SL_WINESERVER" -w
 touch "$prefix/.safelaunch-ready"
