@@ -3,9 +3,11 @@
 #include "safelaunch/win32/safe_launch.hpp"
 
 #include "safelaunch/desktop_spec.hpp"
+#include "safelaunch/json.hpp"
 
 #include "safelaunch/win32/security.hpp"
 #include "safelaunch/win32/system_facts.hpp"
+#include "safelaunch/win32/token.hpp"
 #include "safelaunch/win32/user_object.hpp"
 #include "test_support.hpp"
 
@@ -181,6 +183,22 @@ TEST(SafeLaunch, TimeoutEndsTheChild) {
     ASSERT_TRUE(out.exit_code.has_value());
     EXPECT_EQ(*out.exit_code, kTerminatedExitCode);
     EXPECT_LT(out.runtime_ms, 20000u);
+}
+
+TEST(SafeLaunch, SnapshotRoundTripsThroughJsonToTheSameVerdict) {
+    LockedDesktop locked;
+    auto r = exit_request("0");
+    r.desktop = locked.spec();
+    auto token = duplicate_own_token(true);
+    const auto facts = gather_launch_facts(r, token.get());
+    Snapshot back;
+    std::string error;
+    ASSERT_TRUE(snapshot_from_json_text(nlohmann::json(facts).dump(), back, error)) << error;
+    EXPECT_EQ(nlohmann::json(back), nlohmann::json(facts));
+    const auto here = analyze(facts);
+    const auto there = analyze(back);  // what `safelaunch analyze` computes on another machine
+    EXPECT_EQ(there.verdict, Verdict::blocked);
+    EXPECT_EQ(nlohmann::json(there.preflight), nlohmann::json(here.preflight));
 }
 
 // The CLI over the same call: exit codes of check and run, and the grant from the command line.
