@@ -104,6 +104,24 @@ TEST(SafeLaunch, GrantLetsTheChildStartAndIsRemovedExactlyAfterwards) {
     EXPECT_EQ(get_sddl(locked.desk.get()).sddl, before);
 }
 
+TEST(SafeLaunch, GrantHoldsWhileTheChildRunsAndGoesWithWait) {
+    LockedDesktop locked;
+    const auto before = get_sddl(locked.desk.get()).sddl;
+    LaunchRequest r;
+    r.program = child_path("child_sleep");
+    r.args = {"400"};
+    r.desktop = locked.spec();
+    SafeLaunchOptions o;
+    o.grant = true;
+    auto child = safe_launch(r, o);
+    ASSERT_TRUE(child.started()) << (child.outcome().failure ? child.outcome().failure->describe() : "");
+    EXPECT_NE(get_sddl(locked.desk.get()).sddl, before);  // the logon SID's ACE is there meanwhile
+    const auto out = child.wait();
+    ASSERT_TRUE(out.exit_code.has_value());
+    EXPECT_EQ(*out.exit_code, 0u);
+    EXPECT_EQ(get_sddl(locked.desk.get()).sddl, before);
+}
+
 TEST(SafeLaunch, ForcedLaunchGoesAheadDespiteABlockingFinding) {
     LockedDesktop locked;
     auto r = exit_request("0");

@@ -228,81 +228,101 @@ bool grant_missing(const Preflight& p, std::vector<ScopedGrant>& grants, Outcome
 
 }  // namespace
 
-Outcome safe_launch_and_wait(const LaunchRequest& request, const SafeLaunchOptions& options) {
-    Outcome out;
+SafeChild safe_launch(const LaunchRequest& request, const SafeLaunchOptions& options) {
+    SafeChild sc;
+    sc.request_ = request;
+    sc.options_ = options;
+    auto& out = sc.outcome_;
     if (options.grant || options.repair_stale_grants) {
         // Grants whose launcher died (killed, crashed) are taken back first.
         std::error_code rec;
         (void)repair_stale_grants(rec);
     }
-    std::vector<ScopedGrant> grants;  // reverted when this function returns, whatever happens
     std::error_code ec;
     ApiFailure failure;
     out.preflight = preflight(request, options, ec, &failure);
     if (ec) {
         out.not_started = NotStartedReason::token_failed;
         out.failure = failure;
-        return out;
+        return sc;
     }
-    if (out.preflight.analysis.verdict == Verdict::blocked && options.grant && !out.preflight.analysis.access.empty() &&
+    if (out.preflight.analysis.verdict == Verdict::blocked && options.grant &&
         std::any_of(out.preflight.analysis.access.begin(), out.preflight.analysis.access.end(),
                     [](const AccessCheckFacts& a) { return !a.ok; })) {
-        if (!grant_missing(out.preflight, grants, out)) {
+        if (!grant_missing(out.preflight, sc.grants_, out)) {
             out.not_started = NotStartedReason::grant_failed;
-            return out;
+            sc.grants_.clear();  // reverts any grant already made
+            return sc;
         }
         out.preflight = preflight(request, options, ec, &failure);  // the verdict with the grants in place
     }
     if (out.preflight.analysis.verdict == Verdict::blocked && request.on_blocking == OnBlocking::refuse) {
         out.not_started = NotStartedReason::refused;
-        return out;
+        sc.grants_.clear();
+        return sc;
     }
-
     LaunchFailure lf;
-    const auto started_utc = utc_now();
-    auto child = launch_process(request, ec, &lf);
-    if (!child.valid()) {
+    sc.started_utc_ = utc_now();
+    sc.child_ = launch_process(request, ec, &lf);
+    if (!sc.child_.valid()) {
         out.not_started = NotStartedReason::launch_failed;
         out.launch_failure = lf;
+        sc.grants_.clear();
+    }
+    return sc;
+}
+
+Outcome SafeChild::wait() {
+    auto out = std::move(outcome_);
+    outcome_ = {};
+    if (!child_.valid()) {
+        grants_.clear();
         return out;
     }
+    std::error_code ec;
+    ApiFailure failure;
     std::optional<std::uint32_t> code;
-    if (request.timeout) {
-        code = child.wait_for(*request.timeout, ec);
+    if (request_.timeout) {
+        code = child_.wait_for(*request_.timeout, ec);
         if (!code && !ec) {
-            child.terminate(kTerminatedExitCode, ec);
+            child_.terminate(kTerminatedExitCode, ec);
             out.timed_out = true;
-            code = child.exit_code();
+            code = child_.exit_code();
         }
     } else {
-        code = child.wait(ec);
+        code = child_.wait(ec);
     }
-    out.runtime_ms = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - child.started()).count());
+    out.runtime_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                    std::chrono::steady_clock::now() - child_.started())
+                                                    .count());
     out.exit_code = code;
-    if (!code || out.timed_out || !worth_a_post_mortem(*code)) return out;
-
-    // Post-mortem: the same facts again (with any grant still in place: what the child saw),
-    // the Win32k events since the launch, and the canary on that desktop.
-    const auto token = target_token(request, ec, &failure);
-    Snapshot pm = ec ? out.preflight.facts : gather_launch_facts(request, token.get(), options);
-    if (options.read_events) {
-        const auto window = std::chrono::seconds(out.runtime_ms / 1000 + 60);
-        auto events = query_desktop_heap_events(window, ec, &failure);
-        if (ec)
-            pm.system.events_error = failure.describe();
-        else
-            pm.system.events = std::move(events);
+    if (code && !out.timed_out && worth_a_post_mortem(*code)) {
+        // Post-mortem: the same facts again (with any grant still in place: what the child saw),
+        // the Win32k events since the launch, and the canary on that desktop.
+        const auto token = target_token(request_, ec, &failure);
+        Snapshot pm = ec ? out.preflight.facts : gather_launch_facts(request_, token.get(), options_);
+        if (options_.read_events) {
+            const auto window = std::chrono::seconds(out.runtime_ms / 1000 + 60);
+            auto events = query_desktop_heap_events(window, ec, &failure);
+            if (ec)
+                pm.system.events_error = failure.describe();
+            else
+                pm.system.events = std::move(events);
+        }
+        if (explain_exit_code(*code).dll_init_failure) {
+            std::error_code cec;
+            pm.canary = run_canary(request_, options_, cec);
+        }
+        pm.exit = ExitFacts{*code, out.runtime_ms, true, started_utc_};
+        out.diagnosis = analyze(pm, options_.analysis).diagnosis;
+        out.post_mortem = std::move(pm);
     }
-    if (explain_exit_code(*code).dll_init_failure) {
-        std::error_code cec;
-        ApiFailure cf;
-        pm.canary = run_canary(request, options, cec, &cf);
-    }
-    pm.exit = ExitFacts{*code, out.runtime_ms, true, started_utc};
-    out.diagnosis = analyze(pm, options.analysis).diagnosis;
-    out.post_mortem = std::move(pm);
+    grants_.clear();  // the child is gone: take the grants back
     return out;
+}
+
+Outcome safe_launch_and_wait(const LaunchRequest& request, const SafeLaunchOptions& options) {
+    return safe_launch(request, options).wait();
 }
 
 }  // namespace safelaunch::win32

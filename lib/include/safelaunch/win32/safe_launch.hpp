@@ -85,9 +85,37 @@ struct Outcome {
     std::optional<ApiFailure> failure;         // token/grant failure detail
 };
 
-// Pre-flight, launch, wait, diagnose. Grants (options.grant) are reverted before this returns,
-// also when the launch fails or the child crashes. Never throws for launch-time failures: they are
-// in the Outcome.
+// A child started by safe_launch(), with its pre-flight and its grants. wait() waits (honouring
+// request.timeout), diagnoses a DLL-init exit or a look-alike, and takes the grants back; so does
+// the destructor of a SafeChild nobody waited for (after terminating the child, as Child does).
+class SafeChild {
+public:
+    SafeChild() = default;
+    SafeChild(SafeChild&&) noexcept = default;
+    SafeChild& operator=(SafeChild&&) noexcept = default;
+
+    [[nodiscard]] bool started() const noexcept { return child_.valid(); }
+    // Before wait(): the pre-flight and why it did not start, if it did not.
+    [[nodiscard]] const Outcome& outcome() const noexcept { return outcome_; }
+    [[nodiscard]] Child& child() noexcept { return child_; }
+    [[nodiscard]] Outcome wait();
+
+private:
+    friend SafeChild safe_launch(const LaunchRequest&, const SafeLaunchOptions&);
+    LaunchRequest request_;
+    SafeLaunchOptions options_;
+    Outcome outcome_;
+    std::string started_utc_;
+    // Declared before child_: destroyed after it, so a grant outlives the child it was made for.
+    std::vector<ScopedGrant> grants_;
+    Child child_;
+};
+
+// Pre-flight, [grant], launch. Never throws for launch-time failures: they are in outcome().
+[[nodiscard]] SafeChild safe_launch(const LaunchRequest& request, const SafeLaunchOptions& options = {});
+
+// safe_launch(request, options).wait(): pre-flight, launch, wait, diagnose. Grants are reverted
+// before this returns, also when the launch fails or the child crashes.
 [[nodiscard]] Outcome safe_launch_and_wait(const LaunchRequest& request, const SafeLaunchOptions& options = {});
 
 }  // namespace safelaunch::win32
