@@ -5,6 +5,8 @@
 #include "safelaunch/win32/token.hpp"
 #include "safelaunch/win32/user_object.hpp"
 
+#include "test_support.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,11 +20,7 @@ namespace r = safelaunch::rights;
 
 namespace {
 
-std::string unique_name(const char* what) {
-    static std::atomic<int> counter{0};
-    return "sl-d-grant-" + std::string(what) + "-" + std::to_string(::GetCurrentProcessId()) + "-" +
-           std::to_string(counter++);
-}
+std::string unique_name(const char* what) { return safelaunch::test::unique_name("sl-d-grant-" + std::string(what)); }
 
 // The ACE strings of the D: part, "(A;;0xcf;;;S-1-5-5-0-1)" each.
 std::vector<std::string> dacl_aces(const std::string& sddl) {

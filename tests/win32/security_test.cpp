@@ -5,6 +5,8 @@
 #include "safelaunch/win32/token.hpp"
 #include "safelaunch/win32/user_object.hpp"
 
+#include "test_support.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -15,11 +17,7 @@ namespace r = safelaunch::rights;
 
 namespace {
 
-std::string unique_name(const char* what) {
-    static std::atomic<int> counter{0};
-    return "sl-d-sec-" + std::string(what) + "-" + std::to_string(::GetCurrentProcessId()) + "-" +
-           std::to_string(counter++);
-}
+std::string unique_name(const char* what) { return safelaunch::test::unique_name("sl-d-sec-" + std::string(what)); }
 
 std::string own_user_sid() {
     const auto token = w::duplicate_own_token(true);

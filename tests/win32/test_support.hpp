@@ -6,6 +6,7 @@
 
 #include <boost/nowide/convert.hpp>
 
+#include <atomic>
 #include <string>
 
 namespace safelaunch::test {
@@ -22,7 +23,10 @@ inline std::string child_path(const std::string& name) { return exe_dir() + "\\"
 // safelaunch.exe, safelaunch-probe.exe, deskheap-repro.exe: <build>/launcher/.
 inline std::string tool_path(const std::string& name) { return exe_dir() + "\\..\\..\\launcher\\" + name + ".exe"; }
 
-// A name no other test process uses: "<stem>-<pid>".
-inline std::string unique_name(const std::string& stem) { return stem + "-" + std::to_string(::GetCurrentProcessId()); }
+// A name no other test and no other test process uses: "<stem>-<pid>-<n>".
+inline std::string unique_name(const std::string& stem) {
+    static std::atomic<int> counter{0};
+    return stem + "-" + std::to_string(::GetCurrentProcessId()) + "-" + std::to_string(counter++);
+}
 
 }  // namespace safelaunch::test
