@@ -32,6 +32,8 @@ echo
 echo "--- 4d. A child that dies with 0xC0000142: the post-mortem diagnosis (under Wine it can only be"
 echo "        another DLL's initialiser, and it says so)"
 wshow "$win" run -- "$children/child_exit.exe" 0xC0000142
+echo "        (wine64's own exit status is the Windows code mod 256: 0xC0000142 shows as 66 here;"
+echo "        inside Windows, and in run --json, the full 3221225794 is reported)"
 
 echo
 echo "--- 4e. Facts saved under Wine, analysed natively"
