@@ -129,6 +129,28 @@ TEST(Analysis, SmallNoninteractiveHeapWarnsAgainstExpectedLoad) {
     EXPECT_EQ(a.verdict, Verdict::warn);
 }
 
+TEST(Analysis, InteractiveSessionNeedsEnabledInteractiveOutsideSessionZero) {
+    TokenFacts t;
+    t.session_id = 1;
+    EXPECT_FALSE(in_interactive_session(t));
+    t.groups.push_back({"S-1-5-4", "NT AUTHORITY\\INTERACTIVE", group_attr::kEnabled | group_attr::kMandatory});
+    EXPECT_TRUE(in_interactive_session(t));
+    t.session_id = 0;  // a service's session
+    EXPECT_FALSE(in_interactive_session(t));
+    t.session_id = 1;
+    t.groups.back().attributes = group_attr::kUseForDenyOnly;
+    EXPECT_FALSE(in_interactive_session(t));
+}
+
+TEST(Analysis, PostMortemForDllInitAndNtStatusErrorsOnly) {
+    EXPECT_TRUE(worth_a_post_mortem(0xC0000142));
+    EXPECT_TRUE(worth_a_post_mortem(128));
+    EXPECT_TRUE(worth_a_post_mortem(0xC0000135));
+    EXPECT_FALSE(worth_a_post_mortem(0));
+    EXPECT_FALSE(worth_a_post_mortem(1));
+    EXPECT_FALSE(worth_a_post_mortem(42));
+}
+
 TEST(Analysis, FailedCanaryBlocks) {
     auto s = load("healthy-interactive.json");
     s.exit.reset();

@@ -64,6 +64,14 @@ struct Analysis {
 
 [[nodiscard]] Analysis analyze(const Snapshot& facts, const AnalysisOptions& options = {});
 
+// A token in the interactive logon session connects to WinSta0 when lpDesktop names no station:
+// INTERACTIVE (S-1-5-4) enabled, outside session 0 (where services run).
+[[nodiscard]] bool in_interactive_session(const TokenFacts& token) noexcept;
+
+// Exits that get a post-mortem (facts again, events, canary): DLL-init failures and NTSTATUS
+// errors (the look-alikes); an ordinary exit code does not.
+[[nodiscard]] bool worth_a_post_mortem(std::uint32_t exit_code);
+
 // What the diagnosis is given for a snapshot with exit facts (exposed for tests).
 [[nodiscard]] DiagnosisInput diagnosis_input(const Snapshot& facts, const std::vector<AccessCheckFacts>& access);
 

@@ -156,6 +156,18 @@ void check_heap(const Snapshot& s, const std::optional<SharedSection>& ss, const
 
 }  // namespace
 
+bool in_interactive_session(const TokenFacts& t) noexcept {
+    const bool interactive = std::any_of(t.groups.begin(), t.groups.end(), [](const GroupFacts& g) {
+        return g.sid == "S-1-5-4" && (g.attributes & group_attr::kEnabled);
+    });
+    return interactive && t.session_id != 0;
+}
+
+bool worth_a_post_mortem(std::uint32_t exit_code) {
+    const auto info = explain_exit_code(exit_code);
+    return info.dll_init_failure || info.family == ExitCodeFamily::ntstatus_error;
+}
+
 std::vector<Finding> Analysis::all_findings() const {
     auto all = preflight;
     if (diagnosis) {

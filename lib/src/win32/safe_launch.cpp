@@ -19,7 +19,6 @@
 namespace safelaunch::win32 {
 namespace {
 
-constexpr char kInteractiveSid[] = "S-1-5-4";
 constexpr auto kCanaryTimeout = std::chrono::seconds(15);
 
 void set_failure(ApiFailure* out, std::string api, std::string object, std::error_code ec) {
@@ -41,15 +40,6 @@ std::string computer_name() {
     return GetComputerNameW(name, &size) ? boost::nowide::narrow(name) : std::string{};
 }
 
-// A token in the interactive logon session connects to WinSta0 when lpDesktop names no station.
-// INTERACTIVE membership outside session 0 is how we tell (services run in session 0).
-bool in_interactive_session(const TokenFacts& t) {
-    const bool interactive = std::any_of(t.groups.begin(), t.groups.end(), [](const GroupFacts& g) {
-        return g.sid == kInteractiveSid && (g.attributes & group_attr::kEnabled);
-    });
-    return interactive && t.session_id != 0;
-}
-
 std::string module_dir() {
     std::wstring path(MAX_PATH, L'\0');
     for (;;) {
@@ -64,10 +54,6 @@ std::string module_dir() {
     return boost::nowide::narrow(path);
 }
 
-bool worth_a_post_mortem(std::uint32_t code) {
-    const auto info = explain_exit_code(code);
-    return info.dll_init_failure || info.family == ExitCodeFamily::ntstatus_error;
-}
 
 }  // namespace
 
