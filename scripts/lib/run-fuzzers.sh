@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# run-fuzzers.sh BUILD_DIR SECONDS: runs every fuzz_* target for SECONDS, starting from its seed
-# corpus (tests/fuzz/corpus/<name>/, read only) and a work corpus in the build folder.
+# run-fuzzers.sh BUILD_DIR SECONDS: replays each fuzz_* target's regression inputs
+# (tests/fuzz/regressions/<name>/), then runs it for SECONDS from its seed corpus
+# (tests/fuzz/corpus/<name>/, read only) and a work corpus in the build folder.
 set -euo pipefail
 build=$1 secs=$2
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,6 +13,13 @@ for t in "${targets[@]}"; do
   work=$build/fuzz-corpus/$name
   log=$build/$name.log
   mkdir -p "$work"
+  # Inputs that once crashed or broke an invariant must keep passing.
+  regressions=$root/tests/fuzz/regressions/${name#fuzz_}
+  if [[ -d $regressions ]] && ! "$t" "$regressions"/* >"$log" 2>&1; then
+    echo "$name: a regression input fails again; see $log"
+    tail -n 30 "$log"
+    exit 1
+  fi
   seeds=()
   [[ -d $root/tests/fuzz/corpus/${name#fuzz_} ]] && seeds=("$root/tests/fuzz/corpus/${name#fuzz_}")
   if ! "$t" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$build/$name-" \

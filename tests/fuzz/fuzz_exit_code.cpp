@@ -28,12 +28,9 @@ void check_code(std::uint32_t code) {
     if (info.family != classify_exit_code(code)) std::abort();
     const auto line = describe_exit_code(code);
     if (line.rfind(info.hex, 0) != 0 || !one_line(line)) std::abort();
-    // Every notation we print is one we read back. Names only when identifier-shaped: the
-    // catalogue's "VcppException(ERROR_MOD_NOT_FOUND)" entries are not accepted by the parser
-    // (known defect, reproducer in regressions/exit_code/).
-    const bool name_parseable = !info.name.empty() && info.name.find('(') == std::string::npos;
-    for (const auto& text : {info.hex, std::to_string(code), std::to_string(info.signed_value),
-                             name_parseable ? info.name : std::string()}) {
+    // Every notation we print is one we read back, names included (the macro-form names such as
+    // "VcppException(ERROR_MOD_NOT_FOUND)" were once not: reproducer in regressions/exit_code/).
+    for (const auto& text : {info.hex, std::to_string(code), std::to_string(info.signed_value), info.name}) {
         if (text.empty()) continue;
         const auto again = parse_exit_code_detailed(text);
         if (!again || *again.code != code) std::abort();
