@@ -1,5 +1,7 @@
 #include "safelaunch/access_evaluator.hpp"
 
+#include "sample_descriptors.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -201,16 +203,8 @@ TEST(AccessEvaluator, EmptyRequestIsNotAllowed) {
 
 // ---- Real-world descriptors -----------------------------------------------------------------
 
-// Windows 11 22631 interactive WinSta0 (public field note, see sddl_test.cpp; user SID elided there).
-const std::string kWin11WinSta0 =
-    "D:(A;NP;LCWP;;;S-1-5-21-1-2-3-1001)(A;OICIIO;GAGXGWGR;;;S-1-5-5-0-425489)"
-    "(A;NP;0xf037f;;;S-1-5-5-0-425489)(A;NP;0x20363;;;S-1-5-96-0-1)"
-    "(A;NP;0xf037f;;;S-1-5-90-0-1)(A;OICIIO;GAGXGWGR;;;RC)(A;NP;0xf037f;;;RC)"
-    "(A;OICIIO;CCDCLCDTLOGX;;;BA)(A;NP;DCLCWPDTCRRC;;;BA)"
-    "(A;OICIIO;GAGXGWGR;;;SY)(A;NP;0xf037f;;;SY)"
-    "(A;OICIIO;GXGR;;;S-1-15-2-2)(A;NP;0x20327;;;S-1-15-2-2)"
-    "(A;OICIIO;GXGR;;;AC)(A;NP;0x20327;;;AC)"
-    "S:(ML;;NW;;;LW)";
+// Windows 11 22631 interactive WinSta0 (a public field note: see sample_descriptors.hpp).
+using samples::kWin11WinSta0;
 
 // The note's own token: non-elevated admin, logon SID 0xC0000007, Administrators deny-only.
 TokenFacts win11_interactive_admin() {
