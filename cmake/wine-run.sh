@@ -18,5 +18,6 @@ unset DISPLAY
 # processes (services, explorer) inherit ctest's pipes and every test waits seconds for them.
 if "$SL_WINESERVER" -p300 </dev/null >/dev/null 2>&1; then
   "$SL_WINE" cmd /c exit </dev/null >/dev/null 2>&1 || true
+  sl_wine_pin_desktop "$(dirname "$WINEPREFIX")"
 fi
 exec "$SL_WINE" "$@"

@@ -76,4 +76,5 @@ ensure_wine_prefix() {
   # A persistent server with stdio detached: otherwise Wine's helpers inherit ctest's pipes.
   "$SL_WINESERVER" -p300 </dev/null >/dev/null 2>&1 || true
   "$SL_WINE" cmd /c exit </dev/null >/dev/null 2>&1 || true
+  sl_wine_pin_desktop "$dir"
 }
