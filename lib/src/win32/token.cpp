@@ -4,7 +4,9 @@
 #include "win32/api_failure.hpp"
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace safelaunch::win32 {
@@ -43,7 +45,7 @@ bool token_value(HANDLE token, TOKEN_INFORMATION_CLASS cls, const char* what, T&
 }
 
 // "DOMAIN\\name", or "" when the SID does not map (the name is optional, the SID is the fact).
-std::string account_name(PSID sid) {
+std::string lookup_account_name(PSID sid) {
     DWORD name_len = 0, domain_len = 0;
     SID_NAME_USE use{};
     ::LookupAccountSidW(nullptr, sid, nullptr, &name_len, nullptr, &domain_len, &use);
@@ -56,12 +58,34 @@ std::string account_name(PSID sid) {
     return domain.empty() ? detail::narrow(name) : detail::narrow(domain + L"\\" + name);
 }
 
+// LookupAccountSidW is a call into the LSA (for domain groups, perhaps a domain controller, and
+// slowest for SIDs that do not map), made twice for each group of the token on every launch.
+// Names are evidence, never decisions, and rarely change: one process-wide cache serves all
+// launches, unmapped SIDs included. A renamed account keeps its old name here until the bound
+// empties the cache.
+std::string account_name(PSID sid, const std::string& sid_string) {
+    constexpr std::size_t kMaxCachedNames = 4096;
+    static std::mutex mutex;
+    static std::unordered_map<std::string, std::string> names;
+    {
+        const std::lock_guard lock(mutex);
+        if (const auto it = names.find(sid_string); it != names.end()) return it->second;
+    }
+    auto name = lookup_account_name(sid);
+    const std::lock_guard lock(mutex);
+    if (names.size() >= kMaxCachedNames) names.clear();
+    names.emplace(sid_string, name);
+    return name;
+}
+
 std::vector<GroupFacts> group_facts(const TOKEN_GROUPS& groups) {
     std::vector<GroupFacts> out;
     out.reserve(groups.GroupCount);
     for (DWORD i = 0; i < groups.GroupCount; ++i) {
         const auto& g = groups.Groups[i];
-        out.push_back({sid_to_string(g.Sid), account_name(g.Sid), g.Attributes});
+        auto sid = sid_to_string(g.Sid);
+        auto name = account_name(g.Sid, sid);
+        out.push_back({std::move(sid), std::move(name), g.Attributes});
     }
     return out;
 }
@@ -88,7 +112,7 @@ TokenFacts gather_token_facts(HANDLE token, std::error_code& ec, ApiFailure* fai
     if (!user) return {};
     const auto* tu = reinterpret_cast<const TOKEN_USER*>(user.get());
     facts.user_sid = sid_to_string(tu->User.Sid);
-    facts.user_name = account_name(tu->User.Sid);
+    facts.user_name = account_name(tu->User.Sid, facts.user_sid);
 
     const auto groups = token_info(token, TokenGroups, "TokenGroups", ec, failure);
     if (!groups) return {};
