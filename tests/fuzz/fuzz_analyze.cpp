@@ -2,8 +2,8 @@
 // snapshot_from_json_text either fails with a non-empty one-line error, or gives a Snapshot that
 // analyze() decides on; the result is serialised as the tool does (--json). Round trip: the
 // snapshot's JSON read back gives the same JSON (a fixed point after one pass), also through text.
-// Invariants: every finding has an id and a one-line message; the verdict is the verdict of the
-// pre-flight findings; a diagnosis exists iff the snapshot has exit facts.
+// Invariants: every finding has an id, a one-line message and one-line evidence and remedy; the
+// verdict is the verdict of the pre-flight findings; a diagnosis exists iff the snapshot has exit facts.
 #include "safelaunch/analysis.hpp"
 #include "safelaunch/json.hpp"
 
@@ -34,7 +34,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (a.verdict != verdict_of(a.preflight)) std::abort();
         if (a.diagnosis.has_value() != snap.exit.has_value()) std::abort();
         for (const auto& f : a.all_findings())
-            if (f.id.empty() || f.message.empty() || !one_line(f.message)) std::abort();
+            if (f.id.empty() || f.message.empty() || !one_line(f.message) || !one_line(f.evidence) ||
+                !one_line(f.remedy))
+                std::abort();
         // What `safelaunch analyze --json` prints (same error handler as the tool).
         const json out{{"verdict", to_string(a.verdict)},
                        {"findings", a.preflight},

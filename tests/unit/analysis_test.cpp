@@ -62,6 +62,34 @@ TEST(Analysis, RunAsIntoWinSta0WithoutTheLogonSidIsBlockedAndDecidedAsAccess) {
     EXPECT_EQ(top(a).likelihood, Likelihood::decided);
 }
 
+// Found by fuzz_analyze (tests/fuzz/regressions/analyze/station_name_with_line_break): Windows
+// object names may hold control characters, and a snapshot may say anything.
+TEST(Analysis, ObjectNamesWithControlCharactersKeepEveryLineOneLine) {
+    auto s = load("runas-winsta0-denied.json");
+    s.target.station = "Win\nSta0";
+    s.target.desktop = "Def\rault\x7f";
+    const auto a = analyze(s);
+    ASSERT_TRUE(has(a.preflight, "acl.station.missing_rights", Severity::error));
+    ASSERT_TRUE(a.diagnosis.has_value());
+    const auto one_line = [](const std::string& text) { return text.find_first_of("\r\n\x7f") == std::string::npos; };
+    for (const auto& f : a.all_findings()) {
+        EXPECT_TRUE(one_line(f.message)) << f.id << ": " << f.message;
+        EXPECT_TRUE(one_line(f.evidence)) << f.id << ": " << f.evidence;
+        EXPECT_TRUE(one_line(f.remedy)) << f.id << ": " << f.remedy;
+    }
+    for (const auto& c : a.diagnosis->causes) {
+        for (const auto& e : c.evidence) EXPECT_TRUE(one_line(e)) << e;
+        EXPECT_TRUE(one_line(c.remedy)) << c.remedy;
+    }
+    // The name stays recognisable: the control characters are shown, not dropped.
+    const auto station = std::find_if(a.preflight.begin(), a.preflight.end(),
+                                      [](const Finding& f) { return f.id == "acl.station.missing_rights"; });
+    EXPECT_NE(station->message.find("window station Win\\x0aSta0"), std::string::npos) << station->message;
+    EXPECT_NE(top(a).remedy.find("Win\\x0aSta0\\Def\\x0dault\\x7f"), std::string::npos) << top(a).remedy;
+    // The facts themselves are kept as given.
+    EXPECT_EQ(a.access.front().object.find("Win\\x0a"), std::string::npos);
+}
+
 TEST(Analysis, MissingNamedDesktopBlocksBeforeLaunch) {
     const auto a = analyze(load("missing-desktop.json"));
     EXPECT_EQ(a.verdict, Verdict::blocked);

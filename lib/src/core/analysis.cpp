@@ -7,6 +7,8 @@
 #include "safelaunch/sddl.hpp"
 #include "safelaunch/shared_section.hpp"
 
+#include "printable.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -277,6 +279,12 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
                            c.detail, "see the access and heap findings; safelaunch explain the exit code"});
     }
 
+    // Names from the snapshot (station, desktop, account, lpDesktop) may hold any character.
+    for (auto& f : out) {
+        detail::escape_control_chars_in_place(f.message);
+        detail::escape_control_chars_in_place(f.evidence);
+        detail::escape_control_chars_in_place(f.remedy);
+    }
     a.verdict = verdict_of(out);
     if (s.exit) a.diagnosis = diagnose(diagnosis_input(s, a.access));
     return a;

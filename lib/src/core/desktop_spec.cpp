@@ -1,5 +1,7 @@
 #include "safelaunch/desktop_spec.hpp"
 
+#include "printable.hpp"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -62,14 +64,7 @@ namespace {
 
 [[nodiscard]] std::string quoted(std::string_view s) {
     // Keep messages one line and printable: escape control bytes, quotes and backslashes stay.
-    std::string out = "\"";
-    for (char ch : s) {
-        const auto b = static_cast<unsigned char>(ch);
-        if (b < 0x20 || b == 0x7F) out += fmt::format("\\x{:02x}", b);
-        else out += ch;
-    }
-    out += '"';
-    return out;
+    return "\"" + detail::escape_control_chars(s) + "\"";
 }
 
 [[nodiscard]] DesktopSpecProblem problem(DesktopSpecReason reason, std::string_view spec,

@@ -1,5 +1,7 @@
 #include "safelaunch/diagnosis.hpp"
 
+#include "printable.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -356,6 +358,12 @@ Diagnosis diagnose(const DiagnosisInput& in) {
         return a.id < b.id;
     });
     d.deciding_evidence = deciding_line(d.causes);
+    // Object names come from facts and may hold any character: keep every line one line.
+    for (auto& c : d.causes) {
+        for (auto& e : c.evidence) detail::escape_control_chars_in_place(e);
+        detail::escape_control_chars_in_place(c.remedy);
+    }
+    detail::escape_control_chars_in_place(d.deciding_evidence);
     return d;
 }
 

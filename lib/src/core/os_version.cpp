@@ -1,5 +1,7 @@
 #include "safelaunch/os_version.hpp"
 
+#include "printable.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -52,12 +54,7 @@ bool parse_uint(std::string_view s, std::uint32_t& v) {
 
 // The value as a message may quote it: control characters escaped, long input cut.
 std::string printable(std::string_view text) {
-    std::string out;
-    for (const char c : text.substr(0, 64)) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7F) out += fmt::format("\\x{:02X}", u);
-        else out += c;
-    }
+    auto out = detail::escape_control_chars(text.substr(0, 64));
     if (text.size() > 64) out += "...";
     return out;
 }
