@@ -1,6 +1,7 @@
 #include "cli.hpp"
 
 #include "safelaunch/json.hpp"
+#include "safelaunch/printable.hpp"
 
 #include <fmt/format.h>
 
@@ -11,6 +12,8 @@
 #include <sstream>
 
 namespace safelaunch::cli {
+
+void print_fact_line(std::ostream& out, std::string_view text) { out << escape_control_chars(text) << '\n'; }
 
 void print_findings(std::ostream& out, const std::vector<Finding>& findings) {
     for (const auto& f : findings) {

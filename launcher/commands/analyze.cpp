@@ -35,13 +35,15 @@ int run_analyze(const AnalyzeOptions& o) {
                     {"diagnosis", a.diagnosis ? nlohmann::json(*a.diagnosis) : nlohmann::json(nullptr)},
                     {"facts", snap}});
     } else {
-        std::cout << fmt::format("Snapshot {} of {} taken {}\n", o.file, snap.host.empty() ? "?" : snap.host,
-                                 snap.taken_utc.empty() ? "?" : snap.taken_utc);
-        if (snap.system.os.major) std::cout << "Windows: " << describe_os(snap.system.os) << '\n';
-        std::cout << fmt::format("Token: {} {}\n", snap.token.user_name, snap.token.user_sid);
-        std::cout << fmt::format("Target: lpDesktop {} -> {}\\{} ({})\n",
-                                 snap.target.spec ? fmt::format("\"{}\"", *snap.target.spec) : std::string("NULL"),
-                                 snap.target.station, snap.target.desktop, snap.target.how);
+        // The snapshot may come from anywhere: its text reaches the terminal escaped.
+        const auto line = [](std::string_view l) { print_fact_line(std::cout, l); };
+        line(fmt::format("Snapshot {} of {} taken {}", o.file, snap.host.empty() ? "?" : snap.host,
+                         snap.taken_utc.empty() ? "?" : snap.taken_utc));
+        if (snap.system.os.major) line("Windows: " + describe_os(snap.system.os));
+        line(fmt::format("Token: {} {}", snap.token.user_name, snap.token.user_sid));
+        line(fmt::format("Target: lpDesktop {} -> {}\\{} ({})",
+                         snap.target.spec ? fmt::format("\"{}\"", *snap.target.spec) : std::string("NULL"),
+                         snap.target.station, snap.target.desktop, snap.target.how));
         std::cout << "Pre-flight verdict: " << to_string(a.verdict) << '\n';
         print_findings(std::cout, a.preflight);
         if (a.diagnosis) print_diagnosis(std::cout, *a.diagnosis);

@@ -11,3 +11,7 @@ cli_case(analyze.runas_denied_json EXIT 1
 cli_case(analyze.missing_desktop EXIT 1 STDOUT "desktop.desktop.missing" ARGS analyze "${_snap}/missing-desktop.json")
 cli_case(analyze.healthy EXIT 0 STDOUT "Pre-flight verdict: ok" ARGS analyze "${_snap}/healthy-interactive.json")
 cli_case(analyze.expected_load_warns EXIT 1 STDOUT "heap.desktop.small" ARGS analyze "${_snap}/service-heap-exhausted.json" --processes 200)
+# "." for the "[" after ESC: an unbalanced bracket would join the rest of the argument list.
+cli_case(analyze.control_chars_escaped EXIT 1
+         STDOUT "of EVIL\\\\x1b.2J taken.*-> Win\\\\x0aSta0\\\\Default.*on window station Win\\\\x0aSta0"
+         ARGS analyze "${_snap}/control-chars-in-names.json")

@@ -38,11 +38,11 @@ int run_check(const TargetOptions& o) {
         print_json({{"verdict", to_string(verdict)}, {"findings", findings}, {"facts", p.facts}});
     } else {
         const auto& t = p.facts.target;
-        std::cout << fmt::format("Target: lpDesktop {} -> {}\\{} ({})\n",
-                                 t.spec ? fmt::format("\"{}\"", *t.spec) : std::string("NULL"), t.station, t.desktop,
-                                 t.how);
-        std::cout << fmt::format("Token: {} {}{}\n", p.facts.token.user_name, p.facts.token.user_sid,
-                                 p.facts.token.logon_sid ? " logon " + *p.facts.token.logon_sid : "");
+        const auto line = [](std::string_view l) { print_fact_line(std::cout, l); };
+        line(fmt::format("Target: lpDesktop {} -> {}\\{} ({})",
+                         t.spec ? fmt::format("\"{}\"", *t.spec) : std::string("NULL"), t.station, t.desktop, t.how));
+        line(fmt::format("Token: {} {}{}", p.facts.token.user_name, p.facts.token.user_sid,
+                         p.facts.token.logon_sid ? " logon " + *p.facts.token.logon_sid : ""));
         std::cout << "Verdict: " << to_string(verdict) << '\n';
         print_findings(std::cout, findings);
     }

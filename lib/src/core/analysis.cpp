@@ -7,7 +7,7 @@
 #include "safelaunch/sddl.hpp"
 #include "safelaunch/shared_section.hpp"
 
-#include "printable.hpp"
+#include "safelaunch/printable.hpp"
 
 #include <fmt/format.h>
 
@@ -281,9 +281,9 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
 
     // Names from the snapshot (station, desktop, account, lpDesktop) may hold any character.
     for (auto& f : out) {
-        detail::escape_control_chars_in_place(f.message);
-        detail::escape_control_chars_in_place(f.evidence);
-        detail::escape_control_chars_in_place(f.remedy);
+        escape_control_chars_in_place(f.message);
+        escape_control_chars_in_place(f.evidence);
+        escape_control_chars_in_place(f.remedy);
     }
     a.verdict = verdict_of(out);
     if (s.exit) a.diagnosis = diagnose(diagnosis_input(s, a.access));

@@ -1,6 +1,6 @@
 #include "safelaunch/diagnosis.hpp"
 
-#include "printable.hpp"
+#include "safelaunch/printable.hpp"
 
 #include <fmt/format.h>
 
@@ -360,10 +360,10 @@ Diagnosis diagnose(const DiagnosisInput& in) {
     d.deciding_evidence = deciding_line(d.causes);
     // Object names come from facts and may hold any character: keep every line one line.
     for (auto& c : d.causes) {
-        for (auto& e : c.evidence) detail::escape_control_chars_in_place(e);
-        detail::escape_control_chars_in_place(c.remedy);
+        for (auto& e : c.evidence) escape_control_chars_in_place(e);
+        escape_control_chars_in_place(c.remedy);
     }
-    detail::escape_control_chars_in_place(d.deciding_evidence);
+    escape_control_chars_in_place(d.deciding_evidence);
     return d;
 }
 

@@ -1,6 +1,6 @@
 #include "safelaunch/os_version.hpp"
 
-#include "printable.hpp"
+#include "safelaunch/printable.hpp"
 
 #include <fmt/format.h>
 
@@ -54,7 +54,7 @@ bool parse_uint(std::string_view s, std::uint32_t& v) {
 
 // The value as a message may quote it: control characters escaped, long input cut.
 std::string printable(std::string_view text) {
-    auto out = detail::escape_control_chars(text.substr(0, 64));
+    auto out = escape_control_chars(text.substr(0, 64));
     if (text.size() > 64) out += "...";
     return out;
 }

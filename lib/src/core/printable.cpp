@@ -1,8 +1,8 @@
-#include "printable.hpp"
+#include "safelaunch/printable.hpp"
 
 #include <algorithm>
 
-namespace safelaunch::detail {
+namespace safelaunch {
 namespace {
 
 constexpr bool is_control(char c) noexcept {
@@ -33,4 +33,4 @@ void escape_control_chars_in_place(std::string& text) {
     if (std::any_of(text.begin(), text.end(), is_control)) text = escape_control_chars(text);
 }
 
-}  // namespace safelaunch::detail
+}  // namespace safelaunch
