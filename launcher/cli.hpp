@@ -43,6 +43,7 @@ void print_findings(std::ostream& out, const std::vector<Finding>& findings);
 // One line of facts (names, hosts, SIDs as gathered or read from a snapshot), control characters
 // escaped so a name cannot break the line or reach the terminal as an escape sequence.
 void print_fact_line(std::ostream& out, std::string_view text);
+
 // Human form of a diagnosis: the code, then the causes strongest first (unlikely ones last,
 // one line each), then the deciding evidence.
 void print_diagnosis(std::ostream& out, const Diagnosis& diagnosis);

@@ -3,7 +3,8 @@
 // analyze() decides on; the result is serialised as the tool does (--json). Round trip: the
 // snapshot's JSON read back gives the same JSON (a fixed point after one pass), also through text.
 // Invariants: every finding has an id, a one-line message and one-line evidence and remedy; the
-// verdict is the verdict of the pre-flight findings; a diagnosis exists iff the snapshot has exit facts.
+// verdict is the verdict of the pre-flight findings; a diagnosis exists iff the snapshot has exit
+// facts.
 #include "safelaunch/analysis.hpp"
 #include "safelaunch/json.hpp"
 

@@ -4,10 +4,9 @@
 #include "safelaunch/access_rights.hpp"
 #include "safelaunch/desktop_spec.hpp"
 #include "safelaunch/heap_budget.hpp"
+#include "safelaunch/printable.hpp"
 #include "safelaunch/sddl.hpp"
 #include "safelaunch/shared_section.hpp"
-
-#include "safelaunch/printable.hpp"
 
 #include <fmt/format.h>
 
