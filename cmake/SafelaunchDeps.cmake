@@ -38,6 +38,12 @@ else()
   if(WIN32)
     target_compile_definitions(Boost::headers INTERFACE WIN32_LEAN_AND_MEAN NOMINMAX _WIN32_WINNT=0x0A00
                                BOOST_PROCESS_USE_STD_FS)
+    # Process v2 is header-only in Boost 1.81 (Debian, the MinGW build) but a compiled library in
+    # the Boost that vcpkg.json's baseline pins (1.88 and later): link it when the package has it.
+    find_package(boost_process CONFIG QUIET)
+    if(TARGET Boost::process)
+      target_link_libraries(Boost::headers INTERFACE Boost::process)
+    endif()
   endif()
 endif()
 

@@ -6,10 +6,10 @@
 #include <fmt/format.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <system_error>
 
 namespace safelaunch::cli {
 
@@ -44,7 +44,7 @@ void print_json(const nlohmann::json& j) {
 
 std::string read_file_or_throw(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw UsageError{fmt::format("cannot read '{}': {}", path, std::strerror(errno))};
+    if (!in) throw UsageError{fmt::format("cannot read '{}': {}", path, std::generic_category().message(errno))};
     std::ostringstream s;
     s << in.rdbuf();
     if (in.bad()) throw UsageError{fmt::format("cannot read '{}': read error", path)};

@@ -54,11 +54,15 @@ std::string exe_dir() {
 }
 
 std::uint64_t launch_count() {
-    // std::getenv: a test-only knob read once; no thread races here.
-    const char* value = std::getenv("SAFELAUNCH_SOAK_LAUNCHES");  // NOLINT(concurrency-mt-unsafe)
-    if (!value || !*value) return kDefaultLaunches;
-    char* end = nullptr;
-    const auto n = std::strtoull(value, &end, 10);
+    // GetEnvironmentVariableW, not std::getenv: MSVC deprecates the CRT one (C4996, an error
+    // under /WX).
+    std::wstring value(32, L'\0');
+    const DWORD n_chars = ::GetEnvironmentVariableW(L"SAFELAUNCH_SOAK_LAUNCHES", value.data(),
+                                                    static_cast<DWORD>(value.size()));
+    if (n_chars == 0 || n_chars >= value.size()) return kDefaultLaunches;  // unset, empty or absurd
+    value.resize(n_chars);
+    wchar_t* end = nullptr;
+    const auto n = std::wcstoull(value.c_str(), &end, 10);
     return (end && *end == '\0' && n > 0) ? n : kDefaultLaunches;
 }
 
