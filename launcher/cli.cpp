@@ -43,6 +43,14 @@ void print_json(const nlohmann::json& j) {
 }
 
 std::string read_file_or_throw(const std::string& path) {
+    if (path == "-") {
+        // "-" is standard input, as for tar, curl and jq. Text mode on Windows only turns CRLF into
+        // LF, which JSON does not mind.
+        std::ostringstream s;
+        s << std::cin.rdbuf();
+        if (std::cin.bad()) throw UsageError{"cannot read standard input: read error"};
+        return s.str();
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) throw UsageError{fmt::format("cannot read '{}': {}", path, std::generic_category().message(errno))};
     std::ostringstream s;

@@ -49,7 +49,8 @@ void print_fact_line(std::ostream& out, std::string_view text);
 void print_diagnosis(std::ostream& out, const Diagnosis& diagnosis);
 // Pretty JSON on stdout followed by a newline.
 void print_json(const nlohmann::json& j);
-// Reads a whole file; UsageError naming the path (and the reason) when it cannot.
+// Reads a whole file ("-": standard input); UsageError naming the path (and the reason) when it
+// cannot.
 [[nodiscard]] std::string read_file_or_throw(const std::string& path);
 
 }  // namespace safelaunch::cli

@@ -56,7 +56,7 @@ int run_analyze(const AnalyzeOptions& o) {
 void add_analyze(CLI::App& app, Command& cmd) {
     auto o = std::make_shared<AnalyzeOptions>();
     auto* sub = app.add_subcommand("analyze", "Verdict and diagnosis from a snapshot (safelaunch snapshot -o FILE), on any OS");
-    sub->add_option("FILE", o->file, "snapshot JSON file")->required();
+    sub->add_option("FILE", o->file, "snapshot JSON file (\"-\": standard input)")->required();
     sub->add_option("--processes", o->processes, "processes expected on the target desktop at once")
         ->check(CLI::Range(1u, 1000000u));
     sub->add_flag("--json", o->json, "print JSON");

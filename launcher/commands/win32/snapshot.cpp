@@ -63,7 +63,7 @@ int run_snapshot(const SnapshotOptions& o) {
     }
     // Names from the system may hold text that is not UTF-8: replace it rather than fail the dump.
     const auto text = nlohmann::json(facts).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    if (o.output) {
+    if (o.output && *o.output != "-") {  // "-" is standard output, as for tar, curl and jq
         write_atomically(*o.output, text);
         std::cerr << fmt::format("safelaunch: snapshot written to {} (analyse it anywhere: safelaunch analyze {})\n",
                                  *o.output, *o.output);
@@ -79,7 +79,7 @@ void add_snapshot(CLI::App& app, Command& cmd) {
     auto o = std::make_shared<SnapshotOptions>();
     auto* sub = app.add_subcommand("snapshot", "Save the facts (token, desktop, ACLs, heap, registry, events) as JSON");
     add_target_options(sub, o->target, false);
-    sub->add_option("-o,--output", o->output, "write to FILE instead of stdout");
+    sub->add_option("-o,--output", o->output, "write to FILE instead of stdout (\"-\": stdout)");
     sub->footer("Exit status: 0 written, 2 usage or FILE not writable.");
     sub->callback([&cmd, o] { cmd.run = [o] { return run_snapshot(*o); }; });
 }
