@@ -126,7 +126,9 @@ nlohmann::json to_json(const RunReport& report) {
     for (const auto& s : report.scenarios) {
         json sj = {{"name", s.name}, {"verdict", to_string(s.outcome)}, {"reason", s.reason},
                    {"left_behind", s.left_behind},
-                   {"heap_kb_requested", s.heap_kb_requested ? json(*s.heap_kb_requested) : json(nullptr)}};
+                   {"heap_kb_requested", s.heap_kb_requested ? json(*s.heap_kb_requested) : json(nullptr)},
+                   {"station", s.station ? json(*s.station) : json(nullptr)},
+                   {"desktops", s.desktops}};
         scenarios.push_back(std::move(sj));
         for (const auto& p : s.phases) {
             const auto matches = p.preflight_matches();

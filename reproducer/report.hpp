@@ -58,6 +58,9 @@ struct ScenarioResult {
     std::vector<PhaseRecord> phases;
     std::vector<std::string> left_behind;    // objects or changes cleanup could not undo
     std::optional<std::uint32_t> heap_kb_requested;
+    std::optional<std::string> station;      // the window station used (UOI_NAME; may be shared)
+    std::vector<std::string> desktops;       // the desktops its children were started on (ours alone;
+                                             // pool: its many fill-N desktops are not listed)
 };
 
 struct PlatformInfo {
