@@ -97,6 +97,7 @@ std::string phase_problem(const PhaseRecord& p) {
     if (p.preflight_matches() == false)
         return fmt::format("{}/{}: pre-flight said {} where {} was expected (the child did as expected)", p.scenario,
                            p.name, *p.preflight_verdict, p.preflight_expected);
+    if (p.problem) return fmt::format("{}/{}: {}", p.scenario, p.name, *p.problem);
     return {};
 }
 
@@ -154,6 +155,7 @@ nlohmann::json to_json(const RunReport& report) {
                 {"events", p.events},
                 {"child_report", p.child_report ? json(*p.child_report) : json(nullptr)},
                 {"notes", p.notes},
+                {"problem", p.problem ? json(*p.problem) : json(nullptr)},
             });
         }
     }
@@ -250,6 +252,7 @@ void print_human(std::ostream& out, const RunReport& report) {
             if (!p.preflight_findings.empty())
                 out << fmt::format("            pre-flight findings: {}\n", fmt::join(p.preflight_findings, ", "));
             if (p.preflight_error) out << fmt::format("            pre-flight not run: {}\n", *p.preflight_error);
+            if (p.problem) out << fmt::format("            problem: {}\n", *p.problem);
             if (!p.events.empty()) out << fmt::format("            Win32k events: {}\n", fmt::join(p.events, ", "));
             for (const auto& n : p.notes) out << "            " << n << '\n';
         }

@@ -269,6 +269,8 @@ void finish(ScenarioResult& s) {
             problems.push_back(fmt::format("{}: expected {}, child {}", p.name,
                                            p.expected == Expect::success ? "exit 0" : "0xC0000142",
                                            p.child_exit_code ? exit_code_hex(*p.child_exit_code) : "not started"));
+        else if (p.problem)
+            problems.push_back(fmt::format("{}: {}", p.name, *p.problem));
         else
             problems.push_back(fmt::format("{}: pre-flight said {}, expected {}", p.name, *p.preflight_verdict,
                                            p.preflight_expected));
@@ -637,8 +639,8 @@ ScenarioResult run_pool(const Ctx& c) {
         const bool exhausted = (stop_ec && is_out_of_heap(stop_ec)) || (ec && is_out_of_heap(ec)) || event_244;
         if (!exhausted) {
             p.ok = false;
-            p.notes.push_back("not desktop-heap exhaustion: creation did not fail with ERROR_NOT_ENOUGH_MEMORY or "
-                              "ERROR_OUTOFMEMORY, and no event 244 was logged");
+            p.problem = "not desktop-heap exhaustion: creation did not fail with ERROR_NOT_ENOUGH_MEMORY or "
+                        "ERROR_OUTOFMEMORY, and no event 244 was logged";
         }
         p.duration_ms = ms_since(t0);
         close_checked(d.desktop, "desktop " + name, s.left_behind);
