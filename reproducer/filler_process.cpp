@@ -128,6 +128,10 @@ std::optional<FillReport> FillerProcess::fill(const std::string& exe, const std:
         const HANDLE waits[] = {ready_.get(), child_.native_handle()};
         const DWORD woke = ::WaitForMultipleObjects(2, waits, FALSE, kPollMs);
         if (woke == WAIT_OBJECT_0) break;
+        if (woke == WAIT_OBJECT_0 + 1 && interrupted()) {  // the Ctrl+C handler ended it
+            why = "interrupted";
+            return std::nullopt;
+        }
         if (woke == WAIT_OBJECT_0 + 1) {
             const auto code = child_.exit_code();
             why = fmt::format("the filler ended before it had filled: {}",
