@@ -355,8 +355,12 @@ std::vector<std::string> lines_in(const std::string& text) {
 TEST(ReproFiller, FillsOnItsOwnDesktopSignalsHoldsAndReleases) {
     REQUIRE_TOOL(filler, "deskheap-filler.exe");
     const auto tag = "sl-filler-test-" + std::to_string(::GetCurrentProcessId());
-    const auto station = w::create_window_station(tag);
-    auto desk = w::create_desktop(station.get(), "fill");
+    // Unnamed, as deskheap-repro makes it (no elevation needed on Windows); the system names it.
+    const w::unique_hwinsta station(::CreateWindowStationW(nullptr, 0, GENERIC_READ | WINSTA_CREATEDESKTOP, nullptr));
+    ASSERT_TRUE(station) << ::GetLastError();
+    const auto station_name = w::object_name(station.get());
+    ASSERT_FALSE(station_name.empty());
+    auto desk = w::create_desktop(station.get(), tag);
     const auto ready_name = "Local\\" + tag + "-ready", release_name = "Local\\" + tag + "-release";
     const w::unique_handle ready(::CreateEventW(nullptr, TRUE, FALSE, boost::nowide::widen(ready_name).c_str()));
     const w::unique_handle release(::CreateEventW(nullptr, TRUE, FALSE, boost::nowide::widen(release_name).c_str()));
@@ -367,7 +371,7 @@ TEST(ReproFiller, FillsOnItsOwnDesktopSignalsHoldsAndReleases) {
     request.program = *filler;
     request.args = {"--ready-event", ready_name, "--release-event", release_name, "--parent-pid",
                     std::to_string(::GetCurrentProcessId()), "--max-objects", "25"};
-    request.desktop = tag + "\\fill";
+    request.desktop = station_name + "\\" + tag;
     request.stdio.in.kind = sl::StdStream::Kind::null;
     request.stdio.out = {sl::StdStream::Kind::file, out, false};
     auto child = w::launch_process(request);
@@ -378,8 +382,8 @@ TEST(ReproFiller, FillsOnItsOwnDesktopSignalsHoldsAndReleases) {
 
     const auto filled = nlohmann::json::parse(lines_in(slurp(out)).at(0));
     EXPECT_EQ(filled.at("state"), "filled");
-    EXPECT_EQ(filled.at("station"), tag);
-    EXPECT_EQ(filled.at("desktop"), "fill");
+    EXPECT_EQ(filled.at("station"), station_name);
+    EXPECT_EQ(filled.at("desktop"), tag);
     EXPECT_EQ(filled.at("windows"), 25u) << filled.dump();
     EXPECT_EQ(filled.at("total"), 25u);
     EXPECT_EQ(filled.at("hit_limit"), true);
