@@ -1,12 +1,17 @@
 #include "interrupt.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
+#include <vector>
 
 namespace safelaunch::repro {
 namespace {
 
 std::atomic<bool> g_interrupted{false};
-std::atomic<HANDLE> g_child{nullptr};
+// The handler runs on a thread of its own: the list and the duplicates in it are guarded together.
+std::mutex g_children_mutex;
+std::vector<HANDLE> g_children;
 HANDLE g_job = nullptr;
 HANDLE g_done = nullptr;  // manual-reset event: cleanup finished
 
@@ -14,9 +19,14 @@ HANDLE g_done = nullptr;  // manual-reset event: cleanup finished
 // wait a little less for the cleanup.
 constexpr DWORD kCloseWaitMs = 4500;
 
+void terminate_children() noexcept {
+    std::lock_guard lock(g_children_mutex);
+    for (const HANDLE child : g_children) ::TerminateProcess(child, ERROR_CANCELLED);
+}
+
 BOOL WINAPI on_console_event(DWORD event) {
     g_interrupted = true;
-    if (const HANDLE child = g_child.load()) ::TerminateProcess(child, ERROR_CANCELLED);
+    terminate_children();
     if (g_job) ::TerminateJobObject(g_job, ERROR_CANCELLED);
     if (event == CTRL_CLOSE_EVENT || event == CTRL_LOGOFF_EVENT || event == CTRL_SHUTDOWN_EVENT) {
         if (g_done) ::WaitForSingleObject(g_done, kCloseWaitMs);
@@ -50,12 +60,27 @@ void InterruptGuard::cleanup_done() noexcept {
 
 bool interrupted() noexcept { return g_interrupted.load(); }
 
-void track_child(HANDLE process) noexcept {
+TrackedChild::TrackedChild(HANDLE process) noexcept {
+    if (!process) return;
     // A child that already exited cannot join the job; nested jobs fail before Windows 8. Either
-    // way the Child owner still ends it on scope exit, and the handler below ends it on Ctrl+C.
-    if (process && g_job) ::AssignProcessToJobObject(g_job, process);
-    g_child = process;
-    if (process && g_interrupted) ::TerminateProcess(process, ERROR_CANCELLED);
+    // way its owner still ends it on scope exit, and the handler ends it on Ctrl+C.
+    if (g_job) ::AssignProcessToJobObject(g_job, process);
+    if (!::DuplicateHandle(::GetCurrentProcess(), process, ::GetCurrentProcess(), &duplicate_, PROCESS_TERMINATE,
+                           FALSE, 0))
+        duplicate_ = nullptr;
+    if (duplicate_) {
+        std::lock_guard lock(g_children_mutex);
+        g_children.push_back(duplicate_);
+    }
+    // Ctrl+C before we were listed: the handler could not see this child.
+    if (g_interrupted) ::TerminateProcess(process, ERROR_CANCELLED);
+}
+
+TrackedChild::~TrackedChild() {
+    if (!duplicate_) return;
+    std::lock_guard lock(g_children_mutex);
+    g_children.erase(std::remove(g_children.begin(), g_children.end(), duplicate_), g_children.end());
+    ::CloseHandle(duplicate_);
 }
 
 }  // namespace safelaunch::repro

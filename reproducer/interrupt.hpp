@@ -1,5 +1,5 @@
 // Ctrl+C / console close for deskheap-repro: the console handler raises a flag every loop checks,
-// ends the running child at once, and (for a console close, where Windows kills the process about
+// ends the running children at once, and (for a console close, where Windows kills the process about
 // five seconds after the handler returns) waits for the main thread to finish its cleanup.
 // Children also go into a kill-on-close job, so they end with us whatever happens.
 #pragma once
@@ -22,7 +22,19 @@ public:
 // True once Ctrl+C, Ctrl+Break or a console close/logoff/shutdown arrived.
 [[nodiscard]] bool interrupted() noexcept;
 
-// The child now running (nullptr: none): put into the job, and ended by the handler.
-void track_child(HANDLE process) noexcept;
+// A running child the handler must end (the probe, the filler; several at once). The handler works
+// on its own duplicate of the process handle, taken here and closed in the destructor under the
+// same lock the handler holds, so it never acts on a handle the caller has closed (or a reused
+// value). The caller's handle must stay open until this object is gone.
+class TrackedChild {
+public:
+    explicit TrackedChild(HANDLE process) noexcept;  // also puts the process into the job
+    ~TrackedChild();
+    TrackedChild(const TrackedChild&) = delete;
+    TrackedChild& operator=(const TrackedChild&) = delete;
+
+private:
+    HANDLE duplicate_ = nullptr;  // PROCESS_TERMINATE, ours; nullptr when DuplicateHandle failed
+};
 
 }  // namespace safelaunch::repro

@@ -11,10 +11,17 @@ ParseResult parse_options(int argc, char** argv) {
     Options o;
     CLI::App app{
         "deskheap-repro: reproduce both KB 184802 failures (0xC0000142 at a child's user32 start) on private "
-        "window stations and desktops — desktop heap exhaustion and a desktop DACL — each as control, failure "
-        "and recovery, with the safelaunch pre-flight verdict for every launch.\n"
+        "desktops — desktop heap exhaustion and a desktop DACL — each as control, failure and recovery, with the "
+        "safelaunch pre-flight verdict for every launch.\n"
+        "Objects: a window station created without a name (the system names it after the logon session, as "
+        "Chromium's sandbox does; it may already exist and be shared) and desktops named deskheap-repro-<pid>-*. "
+        "The heap is filled by deskheap-filler.exe, a helper process started on the desktop it fills.\n"
+        "Elevation: not needed. Only where the system gives the unnamed station no name is a named one created, "
+        "which needs an elevated token: without one the scenario stops with exit 77 and says so. The pool "
+        "scenario refuses session 0 (services) with exit 77.\n"
         "Exit codes: 0 reproduced and recovered as expected, 1 not reproduced, 2 usage, 3 error (setup or "
-        "cleanup failed), 77 this platform cannot reproduce it (Wine: no desktop heap).",
+        "cleanup failed), 77 this platform cannot reproduce it, or a step is refused here (the reason says "
+        "which: Wine has no desktop heap; elevation needed; session 0).",
         "deskheap-repro"};
     app.set_version_flag("--version", "deskheap-repro 0.1.0");
     app.add_option("scenario", o.scenario, "heap | acl | pool (opt-in) | all (= heap and acl)")
@@ -32,7 +39,9 @@ ParseResult parse_options(int argc, char** argv) {
         ->type_name("PATH");
     app.add_option("--child-timeout-ms", o.child_timeout_ms, "end a child that runs longer (default 30000)")
         ->check(CLI::Range(100u, 600000u));
-    app.add_option("--max-objects", o.max_objects, "stop filling after this many objects (default 200000)")
+    app.add_option("--max-objects", o.max_objects,
+                   "stop after this many filler objects (heap, default 200000) or desktops (pool, default 2000); "
+                   "under Wine a bound of at most 1000 runs the heap scenario's mechanics (no heap to exhaust)")
         ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10000000}));
 
     ParseResult result;

@@ -7,6 +7,10 @@
 
 namespace safelaunch::repro {
 
+inline constexpr std::uint64_t kDefaultMaxFillObjects = 200000;
+inline constexpr std::uint64_t kDefaultMaxPoolDesktops = 2000;
+inline constexpr std::uint64_t kWineFillBound = 1000;
+
 struct Options {
     std::string scenario;                 // heap | acl | pool | all
     std::uint32_t heap_kb = 512;          // heap scenario's desktop heap (CreateDesktopExW)
@@ -16,7 +20,10 @@ struct Options {
     bool yes_exhaust_session_pool = false;
     std::string probe;                    // "" = safelaunch-probe.exe beside deskheap-repro.exe
     std::uint32_t child_timeout_ms = 30000;
-    std::uint64_t max_objects = 200000;   // filler objects / pool desktops, at most
+    // Filler objects (heap; default kDefaultMaxFillObjects) / pool desktops (default
+    // kDefaultMaxPoolDesktops), at most. Under Wine a bound of at most kWineFillBound lets the heap
+    // scenario run its mechanics (there is no heap to exhaust).
+    std::optional<std::uint64_t> max_objects;
 };
 
 struct ParseResult {

@@ -97,6 +97,7 @@ std::string phase_problem(const PhaseRecord& p) {
     if (p.preflight_matches() == false)
         return fmt::format("{}/{}: pre-flight said {} where {} was expected (the child did as expected)", p.scenario,
                            p.name, *p.preflight_verdict, p.preflight_expected);
+    if (p.problem) return fmt::format("{}/{}: {}", p.scenario, p.name, *p.problem);
     return {};
 }
 
@@ -126,7 +127,9 @@ nlohmann::json to_json(const RunReport& report) {
     for (const auto& s : report.scenarios) {
         json sj = {{"name", s.name}, {"verdict", to_string(s.outcome)}, {"reason", s.reason},
                    {"left_behind", s.left_behind},
-                   {"heap_kb_requested", s.heap_kb_requested ? json(*s.heap_kb_requested) : json(nullptr)}};
+                   {"heap_kb_requested", s.heap_kb_requested ? json(*s.heap_kb_requested) : json(nullptr)},
+                   {"station", s.station ? json(*s.station) : json(nullptr)},
+                   {"desktops", s.desktops}};
         scenarios.push_back(std::move(sj));
         for (const auto& p : s.phases) {
             const auto matches = p.preflight_matches();
@@ -152,6 +155,7 @@ nlohmann::json to_json(const RunReport& report) {
                 {"events", p.events},
                 {"child_report", p.child_report ? json(*p.child_report) : json(nullptr)},
                 {"notes", p.notes},
+                {"problem", p.problem ? json(*p.problem) : json(nullptr)},
             });
         }
     }
@@ -248,6 +252,7 @@ void print_human(std::ostream& out, const RunReport& report) {
             if (!p.preflight_findings.empty())
                 out << fmt::format("            pre-flight findings: {}\n", fmt::join(p.preflight_findings, ", "));
             if (p.preflight_error) out << fmt::format("            pre-flight not run: {}\n", *p.preflight_error);
+            if (p.problem) out << fmt::format("            problem: {}\n", *p.problem);
             if (!p.events.empty()) out << fmt::format("            Win32k events: {}\n", fmt::join(p.events, ", "));
             for (const auto& n : p.notes) out << "            " << n << '\n';
         }

@@ -40,6 +40,7 @@ struct PhaseRecord {
     std::vector<std::uint32_t> events;             // Win32k 243/244 seen since the scenario began
     std::optional<std::string> child_report;       // the probe's JSON line
     std::vector<std::string> notes;                // what else happened, one line each
+    std::optional<std::string> problem;            // why not ok although child and pre-flight were
 
     // Does the pre-flight verdict agree with `preflight_expected`? nullopt when it did not run.
     [[nodiscard]] std::optional<bool> preflight_matches() const;
@@ -58,6 +59,9 @@ struct ScenarioResult {
     std::vector<PhaseRecord> phases;
     std::vector<std::string> left_behind;    // objects or changes cleanup could not undo
     std::optional<std::uint32_t> heap_kb_requested;
+    std::optional<std::string> station;      // the window station used (UOI_NAME; may be shared)
+    std::vector<std::string> desktops;       // the desktops its children were started on (ours alone;
+                                             // pool: its many fill-N desktops are not listed)
 };
 
 struct PlatformInfo {

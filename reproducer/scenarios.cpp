@@ -1,7 +1,8 @@
 #include "scenarios.hpp"
 
-#include "filler.hpp"
+#include "filler_process.hpp"
 #include "interrupt.hpp"
+#include "private_station.hpp"
 
 #include "safelaunch/access_rights.hpp"
 #include "safelaunch/analysis.hpp"
@@ -36,7 +37,6 @@ namespace {
 namespace w = safelaunch::win32;
 using Clock = std::chrono::steady_clock;
 
-constexpr char kDesktopName[] = "repro";
 constexpr auto kPoll = std::chrono::milliseconds(100);
 // Exit code of a child we end (timeout, Ctrl+C): ERROR_CANCELLED, never mistaken for 0xC0000142.
 constexpr std::uint32_t kEndedByUs = ERROR_CANCELLED;
@@ -50,6 +50,7 @@ struct Ctx {
     const Options& o;
     const Progress& progress;
     std::string probe;
+    std::string filler;  // deskheap-filler.exe, beside this program
     std::optional<std::string> wine;
     Clock::time_point started = Clock::now();
 
@@ -132,7 +133,7 @@ ChildRun run_child(const Ctx& c, const std::string& spec) {
         r.notes.push_back("launch failed: " + failure.failure.describe());
         return r;
     }
-    track_child(child.native_handle());
+    auto tracked = std::make_unique<TrackedChild>(child.native_handle());
     const auto deadline = Clock::now() + std::chrono::milliseconds(c.o.child_timeout_ms);
     for (;;) {
         const auto code = child.wait_for(kPoll, ec);
@@ -152,7 +153,7 @@ ChildRun run_child(const Ctx& c, const std::string& spec) {
             break;
         }
     }
-    track_child(nullptr);
+    tracked.reset();  // before the handle it duplicated is closed
     child = w::Child();
     if (auto line = first_line(out); !line.empty()) r.report = std::move(line);
     ::DeleteFileW(boost::nowide::widen(out).c_str());
@@ -268,6 +269,8 @@ void finish(ScenarioResult& s) {
             problems.push_back(fmt::format("{}: expected {}, child {}", p.name,
                                            p.expected == Expect::success ? "exit 0" : "0xC0000142",
                                            p.child_exit_code ? exit_code_hex(*p.child_exit_code) : "not started"));
+        else if (p.problem)
+            problems.push_back(fmt::format("{}: {}", p.name, *p.problem));
         else
             problems.push_back(fmt::format("{}: pre-flight said {}, expected {}", p.name, *p.preflight_verdict,
                                            p.preflight_expected));
@@ -275,81 +278,148 @@ void finish(ScenarioResult& s) {
     s.reason = fmt::format("{}", fmt::join(problems, "; "));
 }
 
+ScenarioResult skipped(ScenarioResult s, std::string reason) {
+    s.outcome = Outcome::skipped;
+    s.reason = std::move(reason);
+    return s;
+}
+
+// The scenario's station (unnamed, see private_station.hpp) and the spec of its desktop `desk`.
+// nullopt: `s` holds the refusal (77, elevation) or the setup error.
+std::optional<PrivateStation> open_station(ScenarioResult& s, const std::string& scenario) {
+    StationRefusal refusal = StationRefusal::none;
+    std::string why;
+    auto station = create_private_station(object_prefix() + scenario, refusal, why);
+    if (!station) {
+        s.outcome = refusal == StationRefusal::needs_elevation ? Outcome::skipped : Outcome::error;
+        s.reason = (refusal == StationRefusal::needs_elevation ? "refused here: " : "setup failed: ") + why;
+        return std::nullopt;
+    }
+    s.station = station->name;
+    return station;
+}
+
 // ---------------------------------------------------------------------------------------------
 // heap
+
+// CreateDesktopExW returns the existing desktop when the name is taken, with its old heap: the
+// heap counts as bounded only when UOI_HEAPSIZE reads back what was asked.
+std::optional<std::string> heap_mismatch(HDESK desktop, std::uint32_t requested_kb, std::vector<std::string>& notes) {
+    std::error_code ec;
+    ApiFailure failure;
+    const auto kb = w::desktop_heap_kb(desktop, ec, &failure);
+    if (ec) {
+        notes.push_back("UOI_HEAPSIZE not readable, the heap size is not confirmed: " + failure.describe());
+        return std::nullopt;
+    }
+    if (kb == requested_kb) return std::nullopt;
+    return fmt::format("the desktop's heap is {} KB, not the {} KB asked for (an existing desktop was reused?)", kb,
+                       requested_kb);
+}
 
 ScenarioResult run_heap(const Ctx& c) {
     ScenarioResult s;
     s.name = "heap";
     s.heap_kb_requested = c.o.heap_kb;
-    if (c.wine) {
-        s.outcome = Outcome::skipped;
-        s.reason = fmt::format(
-            "Wine {} has no desktop heap to exhaust (and filling its user-handle table crashes wineserver): "
-            "stopped before creating anything",
-            *c.wine);
-        return s;
-    }
-    if (!::GetProcAddress(::GetModuleHandleW(L"user32.dll"), "CreateDesktopExW")) {
-        s.outcome = Outcome::skipped;
-        s.reason = "cannot bound desktop heap here: user32.dll does not export CreateDesktopExW";
-        return s;
-    }
+    // Under Wine only an explicit small bound runs the mechanics: there is no heap to exhaust, and
+    // filling Wine's user-handle table crashes wineserver.
+    const bool wine_mechanics = c.wine && c.o.max_objects && *c.o.max_objects <= kWineFillBound;
+    if (c.wine && !wine_mechanics)
+        return skipped(std::move(s), fmt::format("Wine {} has no desktop heap to exhaust (and filling its user-handle "
+                                                 "table crashes wineserver): stopped before creating anything",
+                                                 *c.wine));
+    if (!wine_mechanics && !::GetProcAddress(::GetModuleHandleW(L"user32.dll"), "CreateDesktopExW"))
+        return skipped(std::move(s), "cannot bound desktop heap here: user32.dll does not export CreateDesktopExW");
     if (!file_exists(c.probe)) return missing_probe(std::move(s), c);
+    if (!file_exists(c.filler)) {
+        s.outcome = Outcome::error;
+        s.reason = fmt::format("the filler program is missing: {} (build the deskheap-filler target)", c.filler);
+        return s;
+    }
 
-    const std::string station_name = object_prefix() + "heap";
-    const std::string spec = station_name + "\\" + kDesktopName;
+    auto station = open_station(s, "heap");
+    if (!station) return s;
+    const std::string desk_name = object_prefix() + "heap";
+    const std::string spec = station->name + "\\" + desk_name;
     std::error_code ec;
     ApiFailure failure;
-    auto station = w::create_window_station(station_name, std::nullopt, ec, &failure);
+    auto created = w::create_desktop(station->handle.get(), desk_name, c.o.heap_kb, std::nullopt, ec, &failure);
     if (ec) return setup_error(std::move(s), failure);
-    auto created = w::create_desktop(station.get(), kDesktopName, c.o.heap_kb, std::nullopt, ec, &failure);
-    if (ec) return setup_error(std::move(s), failure);
-    if (!created.heap_bounded) {
+    s.desktops.push_back(desk_name);
+    std::vector<std::string> heap_notes = station->notes;
+    if (created.heap_note) heap_notes.push_back(*created.heap_note);
+    std::optional<std::string> mismatch;
+    if (created.heap_bounded) mismatch = heap_mismatch(created.desktop.get(), c.o.heap_kb, heap_notes);
+    if (mismatch) {
+        s.outcome = Outcome::error;
+        s.reason = "setup failed: " + *mismatch;
+    } else if (!created.heap_bounded && !wine_mechanics) {
         s.outcome = Outcome::skipped;
         s.reason = "cannot bound desktop heap here: " + created.heap_note.value_or("CreateDesktopExW not used");
     } else {
         const HDESK desk = created.desktop.get();
         s.phases.push_back(run_phase(c, "heap", "control", Expect::success, spec, CheckPolicy::canary, desk));
+        for (auto& n : heap_notes) s.phases.back().notes.push_back(std::move(n));
         if (!interrupted()) {
             const auto t0 = Clock::now();
-            FillOptions fo;
-            fo.max_objects = c.o.max_objects;
-            fo.progress = [&c](const FillResult& r) {
-                c.say(fmt::format("heap: filling: {} objects ({} windows, {} menus, {} strings)", r.total(), r.windows,
-                                  r.menus, r.strings));
-            };
-            DesktopFiller filler(station.get(), desk, fo);
-            c.say(fmt::format("heap: filling desktop {} ({} KB) with windows, menus and strings", spec, c.o.heap_kb));
-            const auto fill = filler.fill();
-            c.say(fmt::format("heap: filler stopped after {} objects: {}", fill.total(), fill.describe_stop()));
-            if (!fill.attached) {
+            const auto bound = c.o.max_objects.value_or(kDefaultMaxFillObjects);
+            c.say(fmt::format("heap: deskheap-filler fills {} ({} KB) with windows, menus and strings", spec,
+                              c.o.heap_kb));
+            FillerProcess filler;
+            std::string why;
+            const auto fill = filler.fill(c.filler, spec, bound,
+                                          [&c](std::uint64_t seconds) { c.say(fmt::format("heap: filling ({} s)", seconds)); },
+                                          why);
+            if (!fill) {
                 s.outcome = Outcome::error;
-                s.reason = fmt::format("setup failed: the filler thread could not attach to {}: {}", spec,
-                                       fill.describe_stop());
+                s.reason = fmt::format("setup failed: the filler on {}: {}", spec, why);
+            } else if (fill->station + "\\" + fill->desktop != spec) {
+                s.outcome = Outcome::error;
+                s.reason = fmt::format("setup failed: the filler ran on {}\\{}, not on {}", fill->station, fill->desktop,
+                                       spec);
             } else {
+                c.say(fmt::format("heap: filler holds {} objects, stopped by {}", fill->total(), fill->describe_stop()));
                 auto p = run_phase(c, "heap", "failure", Expect::dll_init_failed, spec, CheckPolicy::canary, desk);
-                p.objects_created = fill.total();
-                p.filler_stop = fill.describe_stop();
-                p.notes.push_back(fmt::format("filler: {} windows, {} menus, {} strings{}", fill.windows, fill.menus,
-                                              fill.strings,
-                                              fill.attach_switched_station ? " (attached with the process station switched)" : ""));
-                if (fill.hit_handle_quota)
+                p.objects_created = fill->total();
+                p.filler_stop = fill->describe_stop();
+                p.notes.push_back(fmt::format("filler (a process on {}): {} windows, {} menus, {} 8-character and {} "
+                                              "1-character items, {} empty menus",
+                                              spec, fill->windows, fill->menus, fill->strings, fill->short_strings,
+                                              fill->tiny_menus));
+                if (fill->hit_handle_quota)
                     p.notes.push_back("the per-process USER handle quota ran out before the desktop heap: "
                                       "try a smaller --heap-kb");
                 read_events(c, p);
                 p.duration_ms = ms_since(t0);
                 s.phases.push_back(std::move(p));
-                c.say(fmt::format("heap: freeing {} objects", fill.total()));
+                c.say(fmt::format("heap: releasing the filler's {} objects", fill->total()));
             }
-            filler.release();
+            std::string release_why;
+            const auto released = filler.release(release_why);
+            if (s.phases.size() == 2) {
+                if (released == 0u) s.phases.back().notes.push_back("filler released its objects and exited 0");
+                else s.phases.back().notes.push_back("filler release: " + release_why);
+            }
+            if (s.reason.empty() && released != 0u) {
+                s.outcome = Outcome::error;
+                s.reason = "cleanup failed: " + release_why;
+            }
             if (s.reason.empty() && !interrupted())
                 s.phases.push_back(run_phase(c, "heap", "recovery", Expect::success, spec, CheckPolicy::canary, desk));
         }
     }
     close_checked(created.desktop, "desktop " + spec, s.left_behind);
-    close_checked(station, "window station " + station_name, s.left_behind);
+    close_checked(station->handle, "window station " + station->name, s.left_behind);
     finish(s);
+    if (wine_mechanics && s.outcome != Outcome::error) {
+        // Wine neither bounds the heap nor denies the child: only the mechanics can be shown.
+        std::uint64_t objects = s.phases.size() > 1 ? s.phases[1].objects_created : 0;
+        s.outcome = Outcome::skipped;
+        s.reason = fmt::format("mechanics only: Wine {} has no desktop heap, so a bounded fill ({} objects, --max-objects "
+                               "{}) cannot exhaust it; unnamed station, desktop, filler process on it, release and "
+                               "cleanup ran",
+                               *c.wine, objects, *c.o.max_objects);
+    }
     return s;
 }
 
@@ -361,22 +431,31 @@ std::string access_note(const char* when, const w::AccessCheckResult& a) {
                        when, a.desired, a.all_granted ? "granted" : "denied", a.granted, a.maximum_allowed);
 }
 
+// The failure phase's DACL. The child runs as our own user, who is the desktop's owner (or, when
+// elevated, in Administrators, the owner then): an owner implicitly has READ_CONTROL | WRITE_DAC
+// ("Owner of a New Object"), and the child's connection opens the desktop with MAXIMUM_ALLOWED.
+// An OWNER RIGHTS (S-1-3-4) ACE replaces those implicit rights: the owner gets READ_CONTROL alone,
+// which keeps the pre-flight (our own token) able to read the DACL, and nothing user32 asks for.
+// SYSTEM keeps full access so the desktop is never unmanageable.
+constexpr char kLockedDacl[] = "D:P(A;;RC;;;S-1-3-4)(A;;GA;;;SY)";
+
 ScenarioResult run_acl(const Ctx& c) {
     ScenarioResult s;
     s.name = "acl";
     if (!file_exists(c.probe)) return missing_probe(std::move(s), c);
-    const std::string station_name = object_prefix() + "acl";
-    const std::string spec = station_name + "\\" + kDesktopName;
     std::error_code ec;
     ApiFailure failure;
     auto token = w::duplicate_own_token(true, ec, &failure);
     if (ec) return setup_error(std::move(s), failure);
     const auto facts = w::gather_token_facts(token.get(), ec, &failure);
     if (ec) return setup_error(std::move(s), failure);
-    auto station = w::create_window_station(station_name, std::nullopt, ec, &failure);
+    auto station = open_station(s, "acl");
+    if (!station) return s;
+    const std::string desk_name = object_prefix() + "acl";
+    const std::string spec = station->name + "\\" + desk_name;
+    auto created = w::create_desktop(station->handle.get(), desk_name, std::nullopt, std::nullopt, ec, &failure);
     if (ec) return setup_error(std::move(s), failure);
-    auto created = w::create_desktop(station.get(), kDesktopName, std::nullopt, std::nullopt, ec, &failure);
-    if (ec) return setup_error(std::move(s), failure);
+    s.desktops.push_back(desk_name);
     const HDESK desk = created.desktop.get();
     auto check = [&](const char* when, PhaseRecord& p) {
         std::error_code e;
@@ -384,33 +463,43 @@ ScenarioResult run_acl(const Ctx& c) {
         const auto a = w::access_check(token.get(), desk, kDesktopRightsNeeded, ObjectKind::desktop, e, &f);
         if (e) {
             p.notes.push_back(std::string(when) + ": AccessCheck failed: " + f.describe());
-            return std::optional<bool>();
+            return std::optional<w::AccessCheckResult>();
         }
         p.notes.push_back(access_note(when, a));
-        return std::optional<bool>(a.all_granted);
+        return std::optional<w::AccessCheckResult>(a);
     };
 
     // control: the desktop's default DACL (the creator's default DACL) gives the user the rights.
     auto control = run_phase(c, "acl", "control", Expect::success, spec, CheckPolicy::fast, desk);
+    for (const auto& n : station->notes) control.notes.push_back(n);
     check("control", control);
     s.phases.push_back(std::move(control));
 
     const auto original = w::get_sddl(desk, ec, &failure);
     if (ec) return setup_error(std::move(s), failure);
-    // failure: a protected DACL that lets the user read the descriptor and nothing else.
-    const std::string locked = "D:P(A;;RC;;;" + facts.user_sid + ")";
     if (!interrupted()) {
-        w::set_dacl_from_sddl(desk, locked, ec, &failure);
+        // Our handle keeps WRITE_DAC (granted at creation) for the grant and the restore below.
+        w::set_dacl_from_sddl(desk, kLockedDacl, ec, &failure);
         if (ec) {
             close_checked(created.desktop, "desktop " + spec, s.left_behind);
-            close_checked(station, "window station " + station_name, s.left_behind);
+            close_checked(station->handle, "window station " + station->name, s.left_behind);
             return setup_error(std::move(s), failure);
         }
         auto p = run_phase(c, "acl", "failure", Expect::dll_init_failed, spec, CheckPolicy::fast, desk);
-        p.notes.push_back("desktop DACL set to " + locked);
-        if (check("failure", p) == true) {
+        p.notes.push_back(std::string("desktop DACL set to ") + kLockedDacl +
+                          " (OWNER RIGHTS: the owner, i.e. the child's user, gets READ_CONTROL only)");
+        const auto a = check("failure", p);
+        if (a && a->all_granted) {
             s.outcome = Outcome::error;
             s.reason = "setup failed: the locked DACL did not take (AccessCheck still grants the rights)";
+        } else if (a) {
+            // What the child's MAXIMUM_ALLOWED open gets beyond READ_CONTROL: the owner's implicit
+            // rights where OWNER RIGHTS is not honoured.
+            const auto beyond = a->maximum_allowed & ~static_cast<std::uint32_t>(READ_CONTROL);
+            if (beyond != 0)
+                p.notes.push_back(fmt::format("the child's token still gets 0x{:X} beyond READ_CONTROL: OWNER RIGHTS "
+                                              "(S-1-3-4) not honoured here",
+                                              beyond));
         }
         s.phases.push_back(std::move(p));
     }
@@ -434,16 +523,16 @@ ScenarioResult run_acl(const Ctx& c) {
         }
     }
     // Undo our DACL change too, where there was a DACL to go back to (Wine's new desktops have no
-    // descriptor at all; the desktop is destroyed with its station just below anyway).
+    // descriptor at all; the desktop is destroyed with our handle just below anyway).
     if (original.sd_present && original.sddl.find("D:") != std::string::npos) {
         w::set_dacl_from_sddl(desk, original.sddl, ec, &failure);
         if (ec) s.left_behind.push_back("original DACL not restored: " + failure.describe());
     }
     close_checked(created.desktop, "desktop " + spec, s.left_behind);
-    close_checked(station, "window station " + station_name, s.left_behind);
+    close_checked(station->handle, "window station " + station->name, s.left_behind);
     finish(s);
 
-    // Wine lets a denied child fall back to WinSta0\Default: a platform limit, not a miss.
+    // Wine lets a denied child fall back to a default desktop: a platform limit, not a miss.
     if (c.wine && s.outcome == Outcome::not_reproduced && s.phases.size() == 3 && s.phases[0].ok &&
         s.phases[2].ok && s.phases[1].child_exit_code == 0u) {
         s.outcome = Outcome::skipped;
@@ -461,49 +550,74 @@ ScenarioResult run_acl(const Ctx& c) {
 // ---------------------------------------------------------------------------------------------
 // pool
 
+std::optional<DWORD> session_of_this_process() {
+    DWORD session = 0;
+    if (!::ProcessIdToSessionId(::GetCurrentProcessId(), &session)) return std::nullopt;
+    return session;
+}
+
+// Desktop heap exhaustion, as CreateDesktop(Ex)W reports it.
+bool is_out_of_heap(const std::error_code& ec) {
+    return ec == make_win32_error(ERROR_NOT_ENOUGH_MEMORY) || ec == make_win32_error(ERROR_OUTOFMEMORY);
+}
+
 ScenarioResult run_pool(const Ctx& c) {
     ScenarioResult s;
     s.name = "pool";
     const std::uint32_t kb = c.o.pool_heap_kb.value_or(20480);
     s.heap_kb_requested = kb;
-    if (c.wine) {
-        s.outcome = Outcome::skipped;
-        s.reason = fmt::format(
-            "Wine {} has no session desktop-heap pool and creates missing desktops silently; creating desktops "
-            "until failure would only fill wineserver's tables: stopped before creating anything",
-            *c.wine);
-        return s;
-    }
+    if (c.wine)
+        return skipped(std::move(s),
+                       fmt::format("Wine {} has no session desktop-heap pool and creates missing desktops silently; "
+                                   "creating desktops until failure would only fill wineserver's tables: stopped "
+                                   "before creating anything",
+                                   *c.wine));
+    if (const auto session = session_of_this_process(); !session || *session == 0)
+        return skipped(std::move(s), session ? "refused in session 0: exhausting the services' session desktop-heap "
+                                               "pool makes service starts fail system-wide while it runs; run it in "
+                                               "an interactive session"
+                                             : "refused: the session of this process could not be read "
+                                               "(ProcessIdToSessionId), and session 0 must not be exhausted");
     if (!file_exists(c.probe)) return missing_probe(std::move(s), c);
-    const std::string station_name = object_prefix() + "pool";
-    const std::string child_desk = "child";
-    const std::string spec = station_name + "\\" + child_desk;
+    auto station = open_station(s, "pool");
+    if (!station) return s;
+    const std::string prefix = object_prefix() + "pool-";
+    // A fresh desktop name for every launch: CreateDesktopExW would return an existing one.
+    auto child_desktop = [&](const char* phase) {
+        s.desktops.push_back(prefix + "child-" + phase);
+        return s.desktops.back();
+    };
     std::error_code ec;
     ApiFailure failure;
-    auto station = w::create_window_station(station_name, std::nullopt, ec, &failure);
-    if (ec) return setup_error(std::move(s), failure);
 
     // control: the desktop the launch needs can be created, and the child starts on it.
     {
-        auto d = w::create_desktop(station.get(), child_desk, kb, std::nullopt, ec, &failure);
+        const auto name = child_desktop("control");
+        auto d = w::create_desktop(station->handle.get(), name, kb, std::nullopt, ec, &failure);
         if (ec) return setup_error(std::move(s), failure);
-        s.phases.push_back(run_phase(c, "pool", "control", Expect::success, spec, CheckPolicy::fast, d.desktop.get()));
-        close_checked(d.desktop, "desktop " + spec, s.left_behind);
+        s.phases.push_back(run_phase(c, "pool", "control", Expect::success, station->name + "\\" + name,
+                                     CheckPolicy::fast, d.desktop.get()));
+        close_checked(d.desktop, "desktop " + name, s.left_behind);
     }
 
     std::vector<w::CreatedDesktop> pool;
+    const auto bound = c.o.max_objects.value_or(kDefaultMaxPoolDesktops);
     if (!interrupted()) {
         const auto t0 = Clock::now();
-        c.say(fmt::format("pool: creating {} KB desktops in {} until one cannot be created", kb, station_name));
+        c.say(fmt::format("pool: creating {} KB desktops in {} until one cannot be created (at most {})", kb,
+                          station->name, bound));
         std::string stop = "the --max-objects bound (no failure)";
-        while (pool.size() < c.o.max_objects) {
+        std::error_code stop_ec;
+        while (pool.size() < bound) {
             if (interrupted()) {
                 stop = "interrupted";
                 break;
             }
-            auto d = w::create_desktop(station.get(), fmt::format("fill-{}", pool.size()), kb, std::nullopt, ec, &failure);
+            const auto name = fmt::format("{}fill-{}", prefix, pool.size());
+            auto d = w::create_desktop(station->handle.get(), name, kb, std::nullopt, ec, &failure);
             if (ec) {
                 stop = failure.describe();
+                stop_ec = ec;
                 break;
             }
             pool.push_back(std::move(d));
@@ -511,35 +625,77 @@ ScenarioResult run_pool(const Ctx& c) {
         }
         c.say(fmt::format("pool: stopped after {} desktops: {}", pool.size(), stop));
         // failure: the launch needs a new desktop, which can no longer be created.
-        auto d = w::create_desktop(station.get(), child_desk, kb, std::nullopt, ec, &failure);
+        const auto name = child_desktop("failure");
+        auto d = w::create_desktop(station->handle.get(), name, kb, std::nullopt, ec, &failure);
         const std::string creation = ec ? "its creation failed: " + failure.describe() : "it could still be created";
-        auto p = run_phase(c, "pool", "failure", Expect::dll_init_failed, spec, CheckPolicy::fast, d.desktop.get());
+        auto p = run_phase(c, "pool", "failure", Expect::dll_init_failed, station->name + "\\" + name,
+                           CheckPolicy::fast, d.desktop.get());
         p.objects_created = pool.size();
         p.filler_stop = stop;
-        p.notes.push_back("the launch needed desktop " + spec + ": " + creation);
+        p.notes.push_back("the launch needed desktop " + name + ": " + creation);
         read_events(c, p);
+        // Only heap exhaustion counts: any other reason (access denied, the bound) proves nothing.
+        const bool event_244 = std::find(p.events.begin(), p.events.end(), 244u) != p.events.end();
+        const bool exhausted = (stop_ec && is_out_of_heap(stop_ec)) || (ec && is_out_of_heap(ec)) || event_244;
+        if (!exhausted) {
+            p.ok = false;
+            p.problem = "not desktop-heap exhaustion: creation did not fail with ERROR_NOT_ENOUGH_MEMORY or "
+                        "ERROR_OUTOFMEMORY, and no event 244 was logged";
+        }
         p.duration_ms = ms_since(t0);
-        close_checked(d.desktop, "desktop " + spec, s.left_behind);
+        close_checked(d.desktop, "desktop " + name, s.left_behind);
         s.phases.push_back(std::move(p));
     }
     c.say(fmt::format("pool: releasing {} desktops", pool.size()));
     for (std::size_t i = pool.size(); i-- > 0;)
-        close_checked(pool[i].desktop, fmt::format("desktop {}\\fill-{}", station_name, i), s.left_behind);
+        close_checked(pool[i].desktop, fmt::format("desktop {}fill-{}", prefix, i), s.left_behind);
     pool.clear();
 
     if (!interrupted() && s.phases.size() == 2) {
-        auto d = w::create_desktop(station.get(), child_desk, kb, std::nullopt, ec, &failure);
+        const auto name = child_desktop("recovery");
+        auto d = w::create_desktop(station->handle.get(), name, kb, std::nullopt, ec, &failure);
         if (ec) {
             s.outcome = Outcome::error;
             s.reason = "recovery: the desktop still cannot be created after releasing the pool: " + failure.describe();
         } else {
-            s.phases.push_back(run_phase(c, "pool", "recovery", Expect::success, spec, CheckPolicy::fast, d.desktop.get()));
-            close_checked(d.desktop, "desktop " + spec, s.left_behind);
+            s.phases.push_back(run_phase(c, "pool", "recovery", Expect::success, station->name + "\\" + name,
+                                         CheckPolicy::fast, d.desktop.get()));
+            close_checked(d.desktop, "desktop " + name, s.left_behind);
         }
     }
-    close_checked(station, "window station " + station_name, s.left_behind);
+    close_checked(station->handle, "window station " + station->name, s.left_behind);
     finish(s);
     return s;
+}
+
+// Trust, but verify: nothing of ours may outlive its scenario. The stations may be shared (and
+// live on), so what is checked is every desktop named with our prefix in them, and any station
+// named with it (the named fallback).
+void verify_cleanup(RunReport& report) {
+    if (report.scenarios.empty()) return;
+    const auto prefix = object_prefix();
+    std::vector<std::string> left;
+    std::error_code ec;
+    const auto stations = w::enumerate_window_stations(ec);
+    if (!ec)
+        for (const auto& st : stations)
+            if (st.rfind(prefix, 0) == 0) left.push_back("window station " + st + " still exists");
+    std::vector<std::string> checked;
+    for (const auto& s : report.scenarios) {
+        if (!s.station || std::find(checked.begin(), checked.end(), *s.station) != checked.end()) continue;
+        checked.push_back(*s.station);
+        auto station = w::open_window_station(*s.station, WINSTA_ENUMDESKTOPS, ec);
+        if (ec) continue;  // gone (or not ours to open): nothing of ours can be in it
+        const auto desktops = w::enumerate_desktops(station.get(), ec);
+        if (ec) continue;
+        for (const auto& d : desktops)
+            if (d.rfind(prefix, 0) == 0) left.push_back("desktop " + *s.station + "\\" + d + " still exists");
+    }
+    if (left.empty()) return;
+    auto& last = report.scenarios.back();
+    for (auto& l : left) last.left_behind.push_back(l);
+    last.outcome = Outcome::error;
+    last.reason = "cleanup failed: " + left.front();
 }
 
 ScenarioResult guarded(const char* name, ScenarioResult (*run)(const Ctx&), const Ctx& c) {
@@ -566,8 +722,9 @@ RunReport run_scenarios(const Options& options, const Progress& progress) {
     report.platform.build = os.build;
     report.platform.wine = w::wine_version();
 
-    Ctx c{options, progress, options.probe.empty() ? exe_dir() + "\\safelaunch-probe.exe" : options.probe,
-          report.platform.wine};
+    const auto dir = exe_dir();
+    Ctx c{options, progress, options.probe.empty() ? dir + "\\safelaunch-probe.exe" : options.probe,
+          dir + "\\deskheap-filler.exe", report.platform.wine};
     std::vector<std::pair<const char*, ScenarioResult (*)(const Ctx&)>> todo;
     if (options.scenario == "heap" || options.scenario == "all") todo.emplace_back("heap", run_heap);
     if (options.scenario == "acl" || options.scenario == "all") todo.emplace_back("acl", run_acl);
@@ -577,20 +734,7 @@ RunReport run_scenarios(const Options& options, const Progress& progress) {
         report.scenarios.push_back(guarded(name, run, c));
     }
     report.interrupted = interrupted();
-
-    // Trust, but verify: no station of ours may outlive its scenario.
-    std::error_code ec;
-    const auto stations = w::enumerate_window_stations(ec);
-    if (!ec && !report.scenarios.empty()) {
-        const auto prefix = object_prefix();
-        for (const auto& st : stations) {
-            if (st.rfind(prefix, 0) != 0) continue;
-            auto& last = report.scenarios.back();
-            last.left_behind.push_back("window station " + st + " still exists");
-            last.outcome = Outcome::error;
-            last.reason = "cleanup failed: window station " + st + " still exists";
-        }
-    }
+    verify_cleanup(report);
     return report;
 }
 

@@ -9,14 +9,23 @@
   vcpkg with VCPKG_ROOT set (the dependencies come from vcpkg.json). Run from any PowerShell: the
   MSVC environment is loaded with vswhere when cl.exe is not already on PATH.
 
-  deskheap-repro only creates and fills its own window station and desktops
-  ("deskheap-repro-<pid>-<scenario>"), never WinSta0\Default, and releases everything before it
-  exits (also on Ctrl+C). The pool scenario is the exception that affects the whole session while it
-  runs: it is only run with -Scenario pool -ExhaustSessionPool.
+  deskheap-repro only creates and fills its own desktops ("deskheap-repro-<pid>-<scenario>"), in a
+  window station created without a name (Windows names it after the logon session,
+  "Service-0x<hi>-<lo>$", and may hand back an existing one), never WinSta0\Default, and releases
+  everything before it exits (also on Ctrl+C). The heap is filled by deskheap-filler.exe, a helper
+  process started on that desktop. The pool scenario is the exception that affects the whole
+  session while it runs: it is only run with -Scenario pool -ExhaustSessionPool, and refused in
+  session 0 (services).
+
+  Elevation: not needed. A standard user runs heap and acl as they are. Only if Windows gives the
+  unnamed station no name to read back does deskheap-repro need a named station, which only
+  Administrators may create: without elevation it then stops with exit 77 and says so (the script
+  prints whether this shell is elevated).
 
   Exit code: deskheap-repro's own — 0 reproduced and recovered as expected, 1 not reproduced,
   2 usage, 3 error (setup or cleanup failed; the report lists what was left behind), 77 this
-  platform cannot reproduce it (the reason is in the report).
+  platform cannot reproduce it, or a step is refused here (elevation, session 0; the reason is in
+  the report).
 
 .EXAMPLE
   powershell -ExecutionPolicy Bypass -File scripts\repro-vm.ps1
@@ -54,14 +63,26 @@ if (-not $BuildDir) {
     try {
         cmake --preset windows-msvc
         if ($LASTEXITCODE) { throw "cmake configure failed ($LASTEXITCODE)" }
-        cmake --build --preset windows-msvc --target deskheap-repro safelaunch_probe
+        cmake --build --preset windows-msvc --target deskheap-repro deskheap-filler safelaunch_probe
         if ($LASTEXITCODE) { throw "build failed ($LASTEXITCODE)" }
     } finally { Pop-Location }
     $BuildDir = Join-Path $root 'build\windows-msvc'
 }
 $exe = Join-Path $BuildDir 'launcher\deskheap-repro.exe'
 $probe = Join-Path $BuildDir 'launcher\safelaunch-probe.exe'
-foreach ($f in $exe, $probe) { if (-not (Test-Path $f)) { throw "missing $f (build the deskheap-repro and safelaunch_probe targets)" } }
+$filler = Join-Path $BuildDir 'launcher\deskheap-filler.exe'
+foreach ($f in $exe, $probe, $filler) {
+    if (-not (Test-Path $f)) { throw "missing $f (build the deskheap-repro, deskheap-filler and safelaunch_probe targets)" }
+}
+
+# Elevation is not needed; say which kind of token this run has, since the results can differ
+# (an elevated token's objects are owned by Administrators).
+$principal = New-Object Security.Principal.WindowsPrincipal([Security.Principal.WindowsIdentity]::GetCurrent())
+$elevated = $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
+$session = (Get-Process -Id $PID).SessionId
+$tokenKind = if ($elevated) { 'elevated' } else { 'not elevated' }
+Write-Host "token: $tokenKind; session $session (no scenario needs elevation; pool refuses session 0)"
+if ($Scenario -eq 'pool' -and $session -eq 0) { Write-Warning "session 0: deskheap-repro refuses the pool scenario here (exit 77)" }
 
 if (-not $OutDir) { $OutDir = Join-Path $root ("repro-results\{0}-{1}" -f $env:COMPUTERNAME, (Get-Date -Format 'yyyyMMdd-HHmmss')) }
 New-Item -ItemType Directory -Force -Path $OutDir | Out-Null
@@ -75,7 +96,7 @@ $subKey = Get-ItemProperty 'HKLM:\System\CurrentControlSet\Control\Session Manag
 $sub = if ($subKey -and $subKey.PSObject.Properties['Windows']) { $subKey.Windows } else { '(not readable)' }
 @(
     "computer:     $env:COMPUTERNAME"
-    "user:         $env:USERDOMAIN\$env:USERNAME (session $((Get-Process -Id $PID).SessionId))"
+    "user:         $env:USERDOMAIN\$env:USERNAME (session $session, $tokenKind)"
     "os:           $($os.Caption) $($os.Version) build $($os.BuildNumber)"
     "SubSystems:   $sub"
     "tool:         $exe"
@@ -93,12 +114,13 @@ $code = $p.ExitCode
 Get-Content $log | ForEach-Object { Write-Host "  $_" }
 
 $meaning = @{ 0 = 'reproduced and recovered as expected'; 1 = 'NOT reproduced'; 2 = 'usage error';
-              3 = 'ERROR: setup or cleanup failed'; 77 = 'this platform cannot reproduce it' }
+              3 = 'ERROR: setup or cleanup failed'; 77 = 'this platform cannot reproduce it, or a step is refused here (see the reason)' }
 try {
     $report = Get-Content -Raw -Encoding utf8 $json | ConvertFrom-Json
     $report.phases | Format-Table scenario, name, expected, child_exit, preflight_verdict, preflight_expected, ok,
         objects_created, duration_ms -AutoSize | Out-String | Write-Host
     Write-Host "verdict: $($report.verdict): $($report.reason)"
+    if ($report.reason -match 'elevated') { Write-Warning "a step needs elevation: run this script from an elevated PowerShell" }
     foreach ($s in $report.scenarios) { foreach ($l in $s.left_behind) { Write-Warning "left behind: $l" } }
 } catch {
     Write-Warning "no readable JSON report in $json"

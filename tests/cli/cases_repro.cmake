@@ -2,6 +2,9 @@
 if(TARGET deskheap-repro)
   set(_r TOOL deskheap-repro)
   cli_case(repro_help ${_r} EXIT 0 STDOUT "heap.*acl.*pool.*--heap-kb.*--json.*--junit.*--yes-exhaust-session-pool" ARGS --help)
+  cli_case(repro_help_says_when_elevation_is_needed ${_r} EXIT 0
+           STDOUT "window station created without a name.*Elevation: not needed.*elevated token.*exit 77.*session 0" ARGS --help)
+  cli_case(repro_max_objects_zero ${_r} EXIT 2 ONE_LINE_ERROR STDERR "^deskheap-repro: --max-objects" ARGS heap --max-objects 0)
   cli_case(repro_version ${_r} EXIT 0 STDOUT "deskheap-repro 0\\.1\\.0" ARGS --version)
   cli_case(repro_no_scenario ${_r} EXIT 2 ONE_LINE_ERROR STDERR "^deskheap-repro: .*scenario" ARGS)
   cli_case(repro_unknown_scenario ${_r} EXIT 2 ONE_LINE_ERROR STDERR "^deskheap-repro: .*heapp" ARGS heapp)
@@ -22,6 +25,9 @@ if(TARGET deskheap-repro)
     cli_case(repro_heap_json_under_wine ${_r} EXIT 77
              STDOUT "\"phases\": \\[\\].*\"platform\": {.*\"build\": [0-9]+.*\"os\": \".*\"wine\": \"[0-9.]+\".*\"reason\": \".*\"scenario\": \"heap\".*\"verdict\": \"skipped\""
              ARGS heap --json)
+    # An explicit small bound runs the heap mechanics (filler process on the desktop, release), still 77.
+    cli_case(repro_heap_mechanics_under_wine ${_r} EXIT 77
+             STDOUT "heap: skipped .*mechanics only.*bounded fill \\(20 objects.*control +ok.*failure +FAIL.*recovery +ok" ARGS heap --max-objects 20)
     # acl runs its mechanics; Wine does not deny the child, so: not reproduced on this platform.
     cli_case(repro_acl_under_wine ${_r} EXIT 77 STDOUT "acl: skipped .*not reproduced on this platform.*control +ok.*failure +FAIL.*recovery +ok" ARGS acl)
     cli_case(repro_all_under_wine ${_r} EXIT 77 STDOUT "heap: skipped.*acl: skipped.*verdict: skipped \\(exit 77\\)" ARGS all)
