@@ -349,6 +349,9 @@ TEST(Diagnosis, ShortRuntimeKeepsTheDecision) {
     EXPECT_EQ(d.causes[0].id, CauseId::desktop_heap);
     EXPECT_EQ(d.causes[0].likelihood, Likelihood::decided);
     EXPECT_TRUE(mentions(d.causes[0], "after 120 ms"));
+    // Unlikely causes are not given the runtime as if it supported them.
+    EXPECT_EQ(cause(d, CauseId::session_pool).likelihood, Likelihood::unlikely);
+    EXPECT_FALSE(mentions(cause(d, CauseId::session_pool), "after 120 ms"));
 }
 
 // kDllInitWindowMs (2000 ms) is the last runtime a loader-time failure is taken for.
@@ -459,6 +462,20 @@ TEST(Diagnosis, UnderWineTheDesktopCausesAreUnlikely) {
         EXPECT_EQ(cause(d, id).likelihood, Likelihood::unlikely) << to_string(id);
         EXPECT_TRUE(mentions(cause(d, id), "Wine 8.0"));
     }
+}
+
+// Under Wine another DLL is the likely cause only when nothing else is: a restricted token
+// without a console stays the likely one.
+TEST(Diagnosis, UnderWineARestrictedTokenStaysTheLikelyCause) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.os = windows(10, 0, 19045, true);
+    in.os->wine_version = "8.0";
+    in.restricted_token_without_console = true;
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::restricted_token_no_console);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::likely);
+    EXPECT_EQ(cause(d, CauseId::other_dll_init).likelihood, Likelihood::unlikely);
 }
 
 struct Step {

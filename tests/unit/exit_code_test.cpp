@@ -119,6 +119,9 @@ TEST(ExitCodeParse, RejectsBadInputWithAReasonNamingTheValue) {
         {"3221225794x", ExitCodeParseError::trailing_garbage, "\"x\""},
         {"-1073741502abc", ExitCodeParseError::trailing_garbage, "\"abc\""},
         {"C0000142zz", ExitCodeParseError::trailing_garbage, "\"zz\""},
+        // Bare hex without 0x or h is exactly 8 digits: 7 or 9 are garbage after a decimal number.
+        {"1234abc", ExitCodeParseError::trailing_garbage, "\"abc\""},
+        {"00000007b", ExitCodeParseError::trailing_garbage, "\"b\""},
         {"4294967296", ExitCodeParseError::out_of_range, "larger than 4294967295"},
         {"99999999999999999999999999", ExitCodeParseError::out_of_range, "larger than"},
         {"-2147483649", ExitCodeParseError::out_of_range, "smaller than -2147483648"},

@@ -85,6 +85,16 @@ TEST(HeapBudget, LowStartsBelowTenMoreDesktops) {
     EXPECT_EQ(nine.findings[0].message, "only 9 more noninteractive desktops fit in the desktop heap pool");
 }
 
+// One more desktop fitting is low, not exhausted: 83 user services leave 832 KB.
+TEST(HeapBudget, OneMoreDesktopFittingIsLowNotExhausted) {
+    const auto b = compute_heap_budget(xp_with_services(83));
+    ASSERT_TRUE(b.noninteractive_fit);
+    EXPECT_EQ(*b.noninteractive_fit, 1u);
+    ASSERT_EQ(b.findings.size(), 1u);
+    EXPECT_EQ(b.findings[0].id, "heap.pool.low");
+    EXPECT_EQ(b.findings[0].message, "only 1 more noninteractive desktops fit in the desktop heap pool");
+}
+
 // One desktop more than fits leaves free space; exactly full leaves none; both are exhausted.
 TEST(HeapBudget, PoolUsedExactlyIsExhaustedWithoutOverflow) {
     auto in = xp_with_services(0);
