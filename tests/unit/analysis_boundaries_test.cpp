@@ -239,6 +239,17 @@ TEST(AnalysisBoundaries, UncheckableAccessWarns) {
     EXPECT_EQ(a.access.size(), 1u);
 }
 
+// The grant goes to the logon SID; a token whose logon SID is empty gets it on its user SID.
+TEST(AnalysisBoundaries, TrusteeIsTheLogonSidElseTheUser) {
+    auto s = service_preflight();
+    ASSERT_EQ(analyze(s).access.size(), 2u);
+    EXPECT_EQ(analyze(s).access[1].trustee_sid, "S-1-5-5-0-172017");
+    s.token.logon_sid = "";
+    EXPECT_EQ(analyze(s).access[1].trustee_sid, "S-1-5-21-3623811015-3361044348-30300820-1013");
+    s.token.logon_sid.reset();
+    EXPECT_EQ(analyze(s).access[1].trustee_sid, "S-1-5-21-3623811015-3361044348-30300820-1013");
+}
+
 TEST(AnalysisBoundaries, RestrictedTokenIsInformation) {
     auto s = service_preflight();
     s.token.restricted_sids = {{"S-1-5-12", "NT AUTHORITY\\RESTRICTED", 7}};

@@ -304,6 +304,10 @@ TEST(Diagnosis, AccessOkAndHeapRoomyPointsToAnotherDll) {
     // access, desktop_heap, session_pool, missing_desktop, restricted_token_no_console, other_dll_init.
     ASSERT_EQ(d.causes.size(), 6U);
     for (std::size_t i = 1; i < d.causes.size(); ++i) EXPECT_EQ(d.causes[i].likelihood, Likelihood::unlikely);
+    // Ruled out by facts: nothing to do about them.
+    EXPECT_EQ(cause(d, CauseId::missing_desktop).remedy, "");
+    EXPECT_TRUE(mentions(cause(d, CauseId::missing_desktop), "the window station and desktop exist"));
+    EXPECT_EQ(cause(d, CauseId::restricted_token_no_console).remedy, "");
 }
 
 TEST(Diagnosis, Event244DecidesSessionPool) {
@@ -327,6 +331,28 @@ TEST(Diagnosis, MissingDesktopIsDecided) {
     EXPECT_EQ(d.causes[0].id, CauseId::missing_desktop);
     EXPECT_EQ(d.causes[0].likelihood, Likelihood::decided);
     EXPECT_NE(d.causes[0].remedy.find("backslash"), std::string::npos);
+}
+
+TEST(Diagnosis, MissingStationIsDecidedToo) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.station_exists = false;  // the desktop was not looked for
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::missing_desktop);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::decided);
+    EXPECT_TRUE(mentions(d.causes[0], "the window station named for the child does not exist"));
+}
+
+// Only the station known to exist: the desktop is still to be checked.
+TEST(Diagnosis, StationAloneDoesNotRuleOutAMissingDesktop) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.station_exists = true;
+    const auto d = diagnose(in);
+    const auto& c = cause(d, CauseId::missing_desktop);
+    EXPECT_EQ(c.likelihood, Likelihood::unlikely);
+    EXPECT_TRUE(mentions(c, "not checked: open the window station and desktop named in lpDesktop"));
+    EXPECT_FALSE(c.remedy.empty());
 }
 
 TEST(Diagnosis, RestrictedTokenWithoutConsoleIsLikely) {
@@ -382,6 +408,9 @@ TEST(Diagnosis, LongRuntimeStepsDesktopCausesDown) {
     EXPECT_EQ(cause(d, CauseId::other_dll_init).likelihood, Likelihood::likely);
     EXPECT_TRUE(mentions(cause(d, CauseId::other_dll_init), "30000 ms"));
     EXPECT_TRUE(mentions(cause(d, CauseId::other_dll_init), "grandchild"));
+    // Unlikely is the weakest: it stays unlikely.
+    EXPECT_EQ(cause(d, CauseId::session_pool).likelihood, Likelihood::unlikely);
+    EXPECT_EQ(cause(d, CauseId::restricted_token_no_console).likelihood, Likelihood::unlikely);
 }
 
 // KB 184802 (NT4/2000/XP/2003): the failed process returns 128.

@@ -284,6 +284,10 @@ TEST(SddlErrorsDetail, NonPrintableBytesAreMaskedInTheMessage) {
     SddlError err;
     ASSERT_FALSE(parse_sddl(std::string("D:(\x01\x02;;GA;;;SY)"), ec, &err));
     EXPECT_EQ(err.near.substr(0, 2), "??");
+    // DEL (0x7F) is a control character too, in the reason's quoted text as in `near`.
+    ASSERT_FALSE(parse_sddl(std::string("D:(X\x7f;;GA;;;SY)"), ec, &err));
+    EXPECT_EQ(err.reason, "unknown ACE type \"X?\"");
+    EXPECT_EQ(err.near.substr(0, 2), "X?");
 }
 
 TEST(SddlErrorsDetail, ThrowingOverloadIsASafelaunchError) {
