@@ -81,7 +81,7 @@ bad_input(heap os_too_old "unknown Windows version '4\\.0'" heap --os 4.0)
 bad_input(heap os_too_new "unknown Windows version '11\\.0'" heap --os 11.0)
 bad_input(heap os_bad_suffix "unknown Windows version '7-arm64'" heap --os 7-arm64)
 bad_input(heap os_over_long "unknown Windows version '${_long_word_40}" heap --os "${_long_word}")
-# Known defect (reported): the reason quotes the value raw, so the line break splits the error.
+# A line break in the value: the reason shows it escaped, so the error stays one line.
 bad_input(heap os_newline_in_value "unknown Windows version '7" heap --os "7\nx")
 bad_input(heap both_values "excludes" heap --shared-section 1,2 --windows-value x)
 if(NOT CMAKE_CROSSCOMPILING)

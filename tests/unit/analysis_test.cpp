@@ -87,6 +87,7 @@ TEST(Analysis, ObjectNamesWithControlCharactersKeepEveryLineOneLine) {
     EXPECT_NE(station->message.find("window station Win\\x0aSta0"), std::string::npos) << station->message;
     EXPECT_NE(top(a).remedy.find("Win\\x0aSta0\\Def\\x0dault\\x7f"), std::string::npos) << top(a).remedy;
     // The facts themselves are kept as given.
+    EXPECT_NE(a.access.front().object.find("Win\nSta0"), std::string::npos) << a.access.front().object;
     EXPECT_EQ(a.access.front().object.find("Win\\x0a"), std::string::npos);
 }
 
@@ -127,7 +128,12 @@ TEST(Analysis, RealAccessCheckResultOverridesTheOfflineModel) {
     const auto it = std::find_if(a.preflight.begin(), a.preflight.end(),
                                  [](const Finding& f) { return f.id == "acl.desktop.missing_rights"; });
     EXPECT_NE(it->evidence.find("AccessCheck"), std::string::npos);
-    EXPECT_EQ(it->message.find("DESKTOP_READOBJECTS|"), std::string::npos);  // READOBJECTS was granted
+    // READOBJECTS (0x1) was granted; the other needed rights (0xCF) were not.
+    EXPECT_EQ(it->message.find("DESKTOP_READOBJECTS"), std::string::npos) << it->message;
+    EXPECT_NE(it->message.find("DESKTOP_CREATEWINDOW|DESKTOP_CREATEMENU|DESKTOP_HOOKCONTROL|DESKTOP_ENUMERATE|"
+                               "DESKTOP_WRITEOBJECTS"),
+              std::string::npos)
+        << it->message;
 }
 
 TEST(Analysis, InvalidSpecIsBlockingWithTheReason) {

@@ -202,6 +202,80 @@ TEST(Diagnosis, EstimatedHeapFillThresholds) {
     }
 }
 
+// A canary that started and allocated rules the heap out, unless the estimate says it is nearly
+// full: then the canary fitting in the last 10 % says little.
+TEST(Diagnosis, RoomyCanaryWithANearlyFullHeapLeavesHeapPossible) {
+    const FillCase table[] = {{95.0, Likelihood::possible}, {90.0, Likelihood::possible}, {89.9, Likelihood::unlikely}};
+    for (const auto& [fill, expected] : table) {
+        DiagnosisInput in;
+        in.exit_code = kStatusDllInitFailed;
+        in.access = {granted_desktop()};
+        in.heap = HeapFacts{};
+        in.heap->canary_started = true;
+        in.heap->canary_allocated = true;
+        in.heap->estimated_fill_percent = fill;
+        const auto d = diagnose(in);
+        EXPECT_EQ(cause(d, CauseId::desktop_heap).likelihood, expected) << fill;
+        EXPECT_TRUE(mentions(cause(d, CauseId::desktop_heap), "created its windows")) << fill;
+    }
+}
+
+// A failed canary decides "likely" whatever the estimate says.
+TEST(Diagnosis, FailedCanaryOutweighsALowFillEstimate) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.access = {granted_desktop()};
+    in.heap = HeapFacts{};
+    in.heap->canary_started = true;
+    in.heap->canary_allocated = false;
+    in.heap->estimated_fill_percent = 10.0;
+    const auto d = diagnose(in);
+    EXPECT_EQ(cause(d, CauseId::desktop_heap).likelihood, Likelihood::likely);
+    EXPECT_TRUE(mentions(cause(d, CauseId::desktop_heap), "could not create its windows"));
+}
+
+// R8: another DLL is likely only when access and heap are ruled out and nothing else is positive.
+TEST(Diagnosis, AnotherDllStaysUnlikelyWhileARestrictedTokenIsLikely) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.access = {granted_desktop()};
+    in.heap = HeapFacts{};
+    in.heap->canary_started = true;
+    in.heap->canary_allocated = true;
+    in.restricted_token_without_console = true;
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::restricted_token_no_console);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::likely);
+    EXPECT_EQ(cause(d, CauseId::other_dll_init).likelihood, Likelihood::unlikely);
+    EXPECT_TRUE(mentions(cause(d, CauseId::other_dll_init), "only once access and desktop heap are ruled out"));
+}
+
+// R8 needs both ruled out: with the heap only possible, another DLL stays unlikely.
+TEST(Diagnosis, AnotherDllStaysUnlikelyWhileTheHeapIsUnmeasured) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.access = {granted_desktop()};
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::desktop_heap);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::possible);
+    EXPECT_EQ(cause(d, CauseId::other_dll_init).likelihood, Likelihood::unlikely);
+}
+
+// Likely causes become warnings, possible ones info, unlikely ones no finding.
+TEST(Diagnosis, LikelyCausesBecomeWarningFindings) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.access = {granted_desktop()};
+    in.heap = HeapFacts{};
+    in.heap->canary_started = false;
+    const auto findings = to_findings(diagnose(in));
+    ASSERT_EQ(findings.size(), 2U);
+    EXPECT_EQ(findings[1].id, "diagnosis.desktop_heap");
+    EXPECT_EQ(findings[1].severity, Severity::warning);
+    EXPECT_EQ(findings[1].message.rfind("likely: ", 0), 0U) << findings[1].message;
+    EXPECT_EQ(verdict_of(findings), Verdict::blocked);  // the exit code itself is an error
+}
+
 TEST(Diagnosis, Event243AbsenceDoesNotRuleHeapOut) {
     DiagnosisInput in;
     in.exit_code = kStatusDllInitFailed;
@@ -227,7 +301,13 @@ TEST(Diagnosis, AccessOkAndHeapRoomyPointsToAnotherDll) {
     EXPECT_EQ(d.causes[0].id, CauseId::other_dll_init);
     EXPECT_EQ(d.causes[0].likelihood, Likelihood::likely);
     EXPECT_NE(d.causes[0].remedy.find("loader snaps"), std::string::npos);
+    // access, desktop_heap, session_pool, missing_desktop, restricted_token_no_console, other_dll_init.
+    ASSERT_EQ(d.causes.size(), 6U);
     for (std::size_t i = 1; i < d.causes.size(); ++i) EXPECT_EQ(d.causes[i].likelihood, Likelihood::unlikely);
+    // Ruled out by facts: nothing to do about them.
+    EXPECT_EQ(cause(d, CauseId::missing_desktop).remedy, "");
+    EXPECT_TRUE(mentions(cause(d, CauseId::missing_desktop), "the window station and desktop exist"));
+    EXPECT_EQ(cause(d, CauseId::restricted_token_no_console).remedy, "");
 }
 
 TEST(Diagnosis, Event244DecidesSessionPool) {
@@ -253,6 +333,28 @@ TEST(Diagnosis, MissingDesktopIsDecided) {
     EXPECT_NE(d.causes[0].remedy.find("backslash"), std::string::npos);
 }
 
+TEST(Diagnosis, MissingStationIsDecidedToo) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.station_exists = false;  // the desktop was not looked for
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::missing_desktop);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::decided);
+    EXPECT_TRUE(mentions(d.causes[0], "the window station named for the child does not exist"));
+}
+
+// Only the station known to exist: the desktop is still to be checked.
+TEST(Diagnosis, StationAloneDoesNotRuleOutAMissingDesktop) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.station_exists = true;
+    const auto d = diagnose(in);
+    const auto& c = cause(d, CauseId::missing_desktop);
+    EXPECT_EQ(c.likelihood, Likelihood::unlikely);
+    EXPECT_TRUE(mentions(c, "not checked: open the window station and desktop named in lpDesktop"));
+    EXPECT_FALSE(c.remedy.empty());
+}
+
 TEST(Diagnosis, RestrictedTokenWithoutConsoleIsLikely) {
     DiagnosisInput in;
     in.exit_code = kStatusDllInitFailed;
@@ -273,6 +375,26 @@ TEST(Diagnosis, ShortRuntimeKeepsTheDecision) {
     EXPECT_EQ(d.causes[0].id, CauseId::desktop_heap);
     EXPECT_EQ(d.causes[0].likelihood, Likelihood::decided);
     EXPECT_TRUE(mentions(d.causes[0], "after 120 ms"));
+    // Unlikely causes are not given the runtime as if it supported them.
+    EXPECT_EQ(cause(d, CauseId::session_pool).likelihood, Likelihood::unlikely);
+    EXPECT_FALSE(mentions(cause(d, CauseId::session_pool), "after 120 ms"));
+}
+
+// kDllInitWindowMs (2000 ms) is the last runtime a loader-time failure is taken for.
+TEST(Diagnosis, RuntimeAtTheLoaderWindowKeepsTheDecisionOneMoreMillisecondStepsDown) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.event_243_seen = true;
+    in.runtime_ms = kDllInitWindowMs;
+    auto d = diagnose(in);
+    EXPECT_EQ(cause(d, CauseId::desktop_heap).likelihood, Likelihood::decided);
+    EXPECT_EQ(cause(d, CauseId::other_dll_init).likelihood, Likelihood::unlikely);
+    EXPECT_TRUE(mentions(cause(d, CauseId::desktop_heap), "after 2000 ms"));
+    in.runtime_ms = kDllInitWindowMs + 1;
+    d = diagnose(in);
+    EXPECT_EQ(cause(d, CauseId::desktop_heap).likelihood, Likelihood::likely);
+    EXPECT_EQ(cause(d, CauseId::other_dll_init).likelihood, Likelihood::likely);
+    EXPECT_TRUE(mentions(cause(d, CauseId::desktop_heap), "the child ran 2001 ms"));
 }
 
 TEST(Diagnosis, LongRuntimeStepsDesktopCausesDown) {
@@ -286,6 +408,9 @@ TEST(Diagnosis, LongRuntimeStepsDesktopCausesDown) {
     EXPECT_EQ(cause(d, CauseId::other_dll_init).likelihood, Likelihood::likely);
     EXPECT_TRUE(mentions(cause(d, CauseId::other_dll_init), "30000 ms"));
     EXPECT_TRUE(mentions(cause(d, CauseId::other_dll_init), "grandchild"));
+    // Unlikely is the weakest: it stays unlikely.
+    EXPECT_EQ(cause(d, CauseId::session_pool).likelihood, Likelihood::unlikely);
+    EXPECT_EQ(cause(d, CauseId::restricted_token_no_console).likelihood, Likelihood::unlikely);
 }
 
 // KB 184802 (NT4/2000/XP/2003): the failed process returns 128.
@@ -311,6 +436,38 @@ TEST(Diagnosis, Code128OnWindows10MayBeTheProgramsOwnCode) {
     EXPECT_EQ(cause(d, CauseId::not_dll_init).likelihood, Likelihood::possible);
 }
 
+// Windows 6.x is Vista (6.0) and 7 (6.1): from Vista on a DLL-init failure exits 0xC0000142.
+TEST(Diagnosis, Code128OnVistaAndWindows7MayBeTheProgramsOwnCode) {
+    for (const auto& os : {windows(6, 0, 6002, false), windows(6, 1, 7601, true)}) {
+        SCOPED_TRACE(os.minor);
+        DiagnosisInput in;
+        in.exit_code = kErrorWaitNoChildren;
+        in.os = os;
+        in.event_243_seen = true;
+        const auto d = diagnose(in);
+        EXPECT_EQ(cause(d, CauseId::desktop_heap).likelihood, Likelihood::likely);
+        const auto& own = cause(d, CauseId::not_dll_init);
+        EXPECT_EQ(own.likelihood, Likelihood::possible);
+        ASSERT_EQ(own.evidence.size(), 1U);
+        EXPECT_EQ(own.evidence[0], "exit code 128 on Windows 6." + std::to_string(os.minor) +
+                                       ": from Vista on a DLL-init failure exits 0xC0000142, so 128 is more often "
+                                       "the program's own code");
+        EXPECT_FALSE(mentions(cause(d, CauseId::desktop_heap), "pre-Vista form"));
+    }
+}
+
+// Windows Server 2003 x64 and XP x64 are 5.2: still the pre-Vista form.
+TEST(Diagnosis, Code128OnServer2003IsTheDllInitFailure) {
+    DiagnosisInput in;
+    in.exit_code = kErrorWaitNoChildren;
+    in.os = windows(5, 2, 3790, true);
+    in.event_243_seen = true;
+    const auto d = diagnose(in);
+    EXPECT_EQ(cause(d, CauseId::desktop_heap).likelihood, Likelihood::decided);
+    EXPECT_EQ(d.find(CauseId::not_dll_init), nullptr);
+    EXPECT_TRUE(mentions(cause(d, CauseId::desktop_heap), "exit code 128 on Windows 5.2: the pre-Vista form of 0xC0000142"));
+}
+
 TEST(Diagnosis, Code128WithUnknownWindowsSaysItDepends) {
     DiagnosisInput in;
     in.exit_code = kErrorWaitNoChildren;
@@ -334,6 +491,20 @@ TEST(Diagnosis, UnderWineTheDesktopCausesAreUnlikely) {
         EXPECT_EQ(cause(d, id).likelihood, Likelihood::unlikely) << to_string(id);
         EXPECT_TRUE(mentions(cause(d, id), "Wine 8.0"));
     }
+}
+
+// Under Wine another DLL is the likely cause only when nothing else is: a restricted token
+// without a console stays the likely one.
+TEST(Diagnosis, UnderWineARestrictedTokenStaysTheLikelyCause) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    in.os = windows(10, 0, 19045, true);
+    in.os->wine_version = "8.0";
+    in.restricted_token_without_console = true;
+    const auto d = diagnose(in);
+    EXPECT_EQ(d.causes[0].id, CauseId::restricted_token_no_console);
+    EXPECT_EQ(d.causes[0].likelihood, Likelihood::likely);
+    EXPECT_EQ(cause(d, CauseId::other_dll_init).likelihood, Likelihood::unlikely);
 }
 
 struct Step {
@@ -387,6 +558,24 @@ TEST(Diagnosis, NamesRoundTrip) {
     for (auto l : {Likelihood::decided, Likelihood::likely, Likelihood::possible, Likelihood::unlikely})
         EXPECT_EQ(likelihood_from_string(to_string(l)), l);
     EXPECT_EQ(cause_from_string("Access"), std::nullopt);
+}
+
+// The names are stable JSON strings (README "JSON shapes", diagnosis.hpp): spelled out here, not
+// taken from the code under test.
+TEST(Diagnosis, NamesAreTheDocumentedStrings) {
+    EXPECT_EQ(to_string(CauseId::access), "access");
+    EXPECT_EQ(to_string(CauseId::desktop_heap), "desktop_heap");
+    EXPECT_EQ(to_string(CauseId::session_pool), "session_pool");
+    EXPECT_EQ(to_string(CauseId::missing_desktop), "missing_desktop");
+    EXPECT_EQ(to_string(CauseId::restricted_token_no_console), "restricted_token_no_console");
+    EXPECT_EQ(to_string(CauseId::other_dll_init), "other_dll_init");
+    EXPECT_EQ(to_string(CauseId::not_dll_init), "not_dll_init");
+    EXPECT_EQ(to_string(Likelihood::decided), "decided");
+    EXPECT_EQ(to_string(Likelihood::likely), "likely");
+    EXPECT_EQ(to_string(Likelihood::possible), "possible");
+    EXPECT_EQ(to_string(Likelihood::unlikely), "unlikely");
+    EXPECT_EQ(cause_from_string("desktop_heap"), CauseId::desktop_heap);
+    EXPECT_EQ(likelihood_from_string("possible"), Likelihood::possible);
 }
 
 }  // namespace

@@ -119,6 +119,9 @@ TEST(ExitCodeParse, RejectsBadInputWithAReasonNamingTheValue) {
         {"3221225794x", ExitCodeParseError::trailing_garbage, "\"x\""},
         {"-1073741502abc", ExitCodeParseError::trailing_garbage, "\"abc\""},
         {"C0000142zz", ExitCodeParseError::trailing_garbage, "\"zz\""},
+        // Bare hex without 0x or h is exactly 8 digits: 7 or 9 are garbage after a decimal number.
+        {"1234abc", ExitCodeParseError::trailing_garbage, "\"abc\""},
+        {"00000007b", ExitCodeParseError::trailing_garbage, "\"b\""},
         {"4294967296", ExitCodeParseError::out_of_range, "larger than 4294967295"},
         {"99999999999999999999999999", ExitCodeParseError::out_of_range, "larger than"},
         {"-2147483649", ExitCodeParseError::out_of_range, "smaller than -2147483648"},
@@ -223,10 +226,8 @@ TEST(ExitCodeCatalogue, EveryEntryIsCompleteUniqueAndItsNameParses) {
         EXPECT_FALSE(info.remedies.empty()) << info.name;
         EXPECT_EQ(info.dll_init_failure, code == kStatusDllInitFailed || code == kErrorWaitNoChildren) << info.name;
         EXPECT_EQ(info.desktop_related, info.dll_init_failure) << info.name;
-        // Names that are identifiers parse back; "VcppException(...)" is descriptive only.
-        if (info.name.find('(') == std::string::npos) {
-            EXPECT_EQ(parse_exit_code(info.name), code) << info.name;
-        }
+        // Every name parses back, macro forms such as "VcppException(...)" too.
+        EXPECT_EQ(parse_exit_code(info.name), code) << info.name;
         EXPECT_EQ(parse_exit_code(info.hex), code);
     }
     EXPECT_GE(seen.size(), 25U);
@@ -258,6 +259,13 @@ TEST(ExitCodeCatalogue, UnknownCodesAreExplainedByTheirShape) {
         {0x80004005, ExitCodeFamily::hresult, "HRESULT (facility 0, code 16389)", ""},                 // E_FAIL
         {0x80000002, ExitCodeFamily::ntstatus_warning, "NTSTATUS warning", ""},  // STATUS_DATATYPE_MISALIGNMENT
         {0x40000015, ExitCodeFamily::ntstatus_informational, "informational", ""},  // STATUS_FATAL_APP_EXIT
+        // The edges of each shape: NTSTATUS warnings have facility 0 and a code below 0x1000.
+        {0x80000FFF, ExitCodeFamily::ntstatus_warning, "NTSTATUS warning", ""},
+        {0x80001000, ExitCodeFamily::hresult, "HRESULT (facility 0, code 4096)", ""},
+        {0x80010001, ExitCodeFamily::hresult, "HRESULT (facility 1, code 1)", ""},
+        {0xA0000001, ExitCodeFamily::application_exception, "customer bit", ""},
+        {0x60000001, ExitCodeFamily::application_exception, "customer bit", ""},
+        {0x3FFFFFFF, ExitCodeFamily::ordinary, "value the program chose", ""},
         {0xE0000001, ExitCodeFamily::application_exception, "customer bit", ""},
         {42, ExitCodeFamily::ordinary, "value the program chose", ""},
         {5, ExitCodeFamily::ordinary, "value the program chose", "ERROR_ACCESS_DENIED"},

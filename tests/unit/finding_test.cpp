@@ -20,5 +20,19 @@ TEST(Finding, NamesRoundTrip) {
     EXPECT_EQ(verdict_from_string("OK"), std::nullopt);
 }
 
+// Stable strings of the JSON output: verdicts as README's "check --json" spells them, severities
+// as the finding-id table of analysis.hpp does. Spelled out, not taken from the code under test.
+TEST(Finding, NamesAreTheDocumentedStrings) {
+    EXPECT_EQ(to_string(Verdict::ok), "ok");
+    EXPECT_EQ(to_string(Verdict::warn), "warn");
+    EXPECT_EQ(to_string(Verdict::blocked), "blocked");
+    EXPECT_EQ(to_string(Severity::info), "info");
+    EXPECT_EQ(to_string(Severity::warning), "warning");
+    EXPECT_EQ(to_string(Severity::error), "error");
+    EXPECT_EQ(verdict_from_string("blocked"), Verdict::blocked);
+    EXPECT_EQ(severity_from_string("warning"), Severity::warning);
+    EXPECT_EQ(severity_from_string("warn"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace safelaunch

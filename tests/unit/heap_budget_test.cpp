@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 namespace safelaunch {
 namespace {
@@ -34,7 +36,9 @@ TEST(HeapBudget, XpDefaultSessionMatchesTheHandArithmetic) {
     EXPECT_EQ(b.used_kb, 1024u + 3072 + 128 + 64 + 3 * 512);
     ASSERT_TRUE(b.pool_kb);
     EXPECT_EQ(*b.pool_kb, 49152u);
+    ASSERT_TRUE(b.free_kb);
     EXPECT_EQ(*b.free_kb, 49152u - 5824);
+    ASSERT_TRUE(b.noninteractive_fit);
     EXPECT_EQ(*b.noninteractive_fit, (49152u - 5824) / 512);  // 84
     EXPECT_TRUE(b.findings.empty());
 }
@@ -42,6 +46,7 @@ TEST(HeapBudget, XpDefaultSessionMatchesTheHandArithmetic) {
 TEST(HeapBudget, ExhaustedWhenNotOneMoreServiceDesktopFits) {
     // 84 more fit: with 84 user services the pool has 320 KB left, less than one 512 KB desktop.
     const auto b = compute_heap_budget(xp_with_services(84));
+    ASSERT_TRUE(b.noninteractive_fit);
     EXPECT_EQ(*b.noninteractive_fit, 0u);
     ASSERT_TRUE(has(b, "heap.pool.exhausted"));
     EXPECT_EQ(b.findings.back().severity, Severity::error);
@@ -49,6 +54,8 @@ TEST(HeapBudget, ExhaustedWhenNotOneMoreServiceDesktopFits) {
 
 TEST(HeapBudget, ExhaustedWhenUsedExceedsThePool) {
     const auto b = compute_heap_budget(xp_with_services(200));
+    ASSERT_TRUE(b.pool_kb);
+    ASSERT_TRUE(b.free_kb);
     EXPECT_GT(b.used_kb, *b.pool_kb);
     EXPECT_EQ(*b.free_kb, 0u);
     EXPECT_TRUE(has(b, "heap.pool.exhausted"));
@@ -56,14 +63,59 @@ TEST(HeapBudget, ExhaustedWhenUsedExceedsThePool) {
 
 TEST(HeapBudget, LowWhenFewerThanTenMoreFit) {
     const auto b = compute_heap_budget(xp_with_services(80));
+    ASSERT_TRUE(b.noninteractive_fit);
     EXPECT_EQ(*b.noninteractive_fit, 4u);
     EXPECT_TRUE(has(b, "heap.pool.low"));
     EXPECT_FALSE(has(b, "heap.pool.exhausted"));
 }
 
+// kLowFitDesktops: room for 10 more is enough, 9 is low. 74 user services leave 5440 KB (10 x 512
+// and 320 over), 75 leave 4928 KB (9 x 512 and 320 over).
+TEST(HeapBudget, LowStartsBelowTenMoreDesktops) {
+    const auto ten = compute_heap_budget(xp_with_services(74));
+    ASSERT_TRUE(ten.noninteractive_fit);
+    EXPECT_EQ(*ten.noninteractive_fit, 10u);
+    EXPECT_TRUE(ten.findings.empty());
+    const auto nine = compute_heap_budget(xp_with_services(75));
+    ASSERT_TRUE(nine.noninteractive_fit);
+    EXPECT_EQ(*nine.noninteractive_fit, 9u);
+    ASSERT_EQ(nine.findings.size(), 1u);
+    EXPECT_EQ(nine.findings[0].id, "heap.pool.low");
+    EXPECT_EQ(nine.findings[0].severity, Severity::warning);
+    EXPECT_EQ(nine.findings[0].message, "only 9 more noninteractive desktops fit in the desktop heap pool");
+}
+
+// One more desktop fitting is low, not exhausted: 83 user services leave 832 KB.
+TEST(HeapBudget, OneMoreDesktopFittingIsLowNotExhausted) {
+    const auto b = compute_heap_budget(xp_with_services(83));
+    ASSERT_TRUE(b.noninteractive_fit);
+    EXPECT_EQ(*b.noninteractive_fit, 1u);
+    ASSERT_EQ(b.findings.size(), 1u);
+    EXPECT_EQ(b.findings[0].id, "heap.pool.low");
+    EXPECT_EQ(b.findings[0].message, "only 1 more noninteractive desktops fit in the desktop heap pool");
+}
+
+// One desktop more than fits leaves free space; exactly full leaves none; both are exhausted.
+TEST(HeapBudget, PoolUsedExactlyIsExhaustedWithoutOverflow) {
+    auto in = xp_with_services(0);
+    in.pool_kb = 5824;  // exactly what the listed desktops use
+    const auto b = compute_heap_budget(in);
+    ASSERT_TRUE(b.free_kb);
+    EXPECT_EQ(*b.free_kb, 0u);
+    ASSERT_EQ(b.findings.size(), 1u);
+    EXPECT_EQ(b.findings[0].id, "heap.pool.exhausted");
+    EXPECT_EQ(b.findings[0].severity, Severity::error);
+    EXPECT_EQ(b.findings[0].message.rfind("not one more noninteractive desktop fits", 0), 0u) << b.findings[0].message;
+    in.pool_kb = 5823;
+    const auto over = compute_heap_budget(in);
+    ASSERT_EQ(over.findings.size(), 1u);
+    EXPECT_EQ(over.findings[0].message, "the listed desktops need 5824 KB of desktop heap but the pool is 5823 KB");
+}
+
 TEST(HeapBudget, TwoValueSharedSectionMakesServiceDesktopsInteractiveSized) {
     const auto b = compute_heap_budget(xp_with_services(0, kXpTwoValues));
     EXPECT_TRUE(has(b, "heap.noninteractive.interactive_sized"));
+    ASSERT_TRUE(b.noninteractive_fit);
     EXPECT_EQ(*b.noninteractive_fit, (49152u - (1024 + 3072 + 128 + 64 + 3 * 3072)) / 3072);
 }
 
@@ -82,7 +134,9 @@ TEST(HeapBudget, UnknownPoolGivesPerDesktopFiguresOnly) {
     const auto b = compute_heap_budget(in);
     EXPECT_FALSE(b.pool_kb);
     EXPECT_FALSE(b.noninteractive_fit);
-    EXPECT_TRUE(has(b, "heap.pool.unknown"));
+    ASSERT_EQ(b.findings.size(), 1u);
+    EXPECT_EQ(b.findings[0].id, "heap.pool.unknown");
+    EXPECT_EQ(b.findings[0].severity, Severity::info);
     EXPECT_EQ(b.used_kb, 1024u + 20480 + 128 + 64 + 20480);  // screen-saver at interactive size
     EXPECT_EQ(b.processes_per_noninteractive, 768u / 7);
     const auto text = b.to_text();
@@ -104,6 +158,7 @@ TEST(HeapBudget, ThirdValueNeededForMoreServices) {
     // fixed = 1024 + 3072 + 128 + 64 = 4288; 43 existing + 20 more = 63 desktops share 44864 KB.
     EXPECT_EQ(noninteractive_kb_for(in, 20), (49152u - 4288) / 63);  // 712
     // With the third value it returns, everything fits.
+    ASSERT_TRUE(noninteractive_kb_for(in, 20));
     in.shared_section.noninteractive_kb = *noninteractive_kb_for(in, 20);
     in.desktops.back().count += 20;
     EXPECT_LE(compute_heap_budget(in).used_kb, 49152u);
@@ -114,6 +169,22 @@ TEST(HeapBudget, ThirdValueNeededIsNoneBelow128OrWithoutPool) {
     auto in = xp_with_services(0);
     in.pool_kb.reset();
     EXPECT_FALSE(noninteractive_kb_for(in, 1));
+}
+
+// The 128 KB floor: 347 more desktops get 44864 / 350 = 128 KB each, 348 more would get 127.
+TEST(HeapBudget, ThirdValueNeededStopsAtExactly128) {
+    EXPECT_EQ(noninteractive_kb_for(xp_with_services(0), 347), 128u);
+    EXPECT_FALSE(noninteractive_kb_for(xp_with_services(0), 348));
+}
+
+// More room than one SharedSection value can hold: the answer is capped at the largest value.
+TEST(HeapBudget, ThirdValueNeededIsCappedAtTheLargestSharedSectionValue) {
+    HeapBudgetInput in;
+    in.shared_section = kX64;
+    in.shared_heap_in_pool = false;
+    in.pool_kb = 10'000'000;
+    EXPECT_EQ(noninteractive_kb_for(in, 1), kMaxSharedSectionKb);
+    EXPECT_EQ(noninteractive_kb_for(in, 3), 10'000'000u / 3);
 }
 
 TEST(HeapBudget, PoolNeededForMoreServices) {
@@ -128,12 +199,29 @@ TEST(HeapBudget, NoninteractiveSmallAgainstExpectedProcesses) {
     EXPECT_TRUE(has(compute_heap_budget(in), "heap.noninteractive.small"));
     in.processes_per_noninteractive_desktop = 100;
     EXPECT_FALSE(has(compute_heap_budget(in), "heap.noninteractive.small"));
+    // 768 KB holds 109 processes: 109 expected fit, 110 do not.
+    in.processes_per_noninteractive_desktop = 109;
+    EXPECT_FALSE(has(compute_heap_budget(in), "heap.noninteractive.small"));
+    in.processes_per_noninteractive_desktop = 110;
+    EXPECT_TRUE(has(compute_heap_budget(in), "heap.noninteractive.small"));
+}
+
+// An expectation replaces the 512 KB rule: a 256 KB desktop expected to hold 30 processes is enough.
+TEST(HeapBudget, ExpectedProcessesReplaceThe512Rule) {
+    auto in = xp_with_services(0);
+    in.shared_section.noninteractive_kb = 256;  // 36 processes
+    in.processes_per_noninteractive_desktop = 30;
+    EXPECT_FALSE(has(compute_heap_budget(in), "heap.noninteractive.small"));
 }
 
 TEST(HeapBudget, NoninteractiveSmallWithoutExpectationBelow512) {
     auto in = xp_with_services(0);
     in.shared_section.noninteractive_kb = 256;  // HCL's "decrease the value to 256"
     EXPECT_TRUE(has(compute_heap_budget(in), "heap.noninteractive.small"));
+    in.shared_section.noninteractive_kb = 511;
+    EXPECT_TRUE(has(compute_heap_budget(in), "heap.noninteractive.small"));
+    in.shared_section.noninteractive_kb = 512;
+    EXPECT_FALSE(has(compute_heap_budget(in), "heap.noninteractive.small"));
 }
 
 TEST(HeapBudget, FieldFiguresReproduceTheReportedMachine) {
@@ -151,10 +239,22 @@ TEST(HeapBudget, FieldFiguresReproduceTheReportedMachine) {
 TEST(HeapBudget, EveryFindingHasMessageEvidenceAndHeapId) {
     auto in = xp_with_services(200, kXpTwoValues);
     in.shared_section.noninteractive_kb = 300;
-    for (const auto& f : compute_heap_budget(in).findings) {
+    const auto findings = compute_heap_budget(in).findings;
+    // No third value, a 300 KB service desktop, and 203 of them overflow the 48 MB pool.
+    std::vector<std::string> ids;
+    for (const auto& f : findings) ids.push_back(f.id);
+    EXPECT_EQ(ids, (std::vector<std::string>{"heap.noninteractive.interactive_sized", "heap.noninteractive.small",
+                                             "heap.pool.exhausted"}));
+    ASSERT_EQ(findings.size(), 3u);
+    // The severities heap_budget.hpp documents.
+    EXPECT_EQ(findings[0].severity, Severity::warning);
+    EXPECT_EQ(findings[1].severity, Severity::warning);
+    EXPECT_EQ(findings[2].severity, Severity::error);
+    for (const auto& f : findings) {
         EXPECT_EQ(f.id.rfind("heap.", 0), 0u) << f.id;
-        EXPECT_FALSE(f.message.empty());
-        EXPECT_FALSE(f.evidence.empty());
+        EXPECT_FALSE(f.message.empty()) << f.id;
+        EXPECT_FALSE(f.evidence.empty()) << f.id;
+        EXPECT_FALSE(f.remedy.empty()) << f.id;
     }
 }
 

@@ -29,7 +29,7 @@ TEST(OsVersion, NamesAndNumbersParse) {
 }
 
 TEST(OsVersion, RejectsWithOneLineNamingTheValue) {
-    for (const char* bad : {"", "95", "win10", "10.", ".1", "6.1.7601.1", "4.0", "12.0", "7-arm64", "-x64", "6.x"}) {
+    for (const char* bad : {"", "95", "win10", "10.", ".1", "6.1.7601.1", "4.0", "11.0", "12.0", "6", "7-arm64", "-x64", "6.x"}) {
         std::string reason;
         EXPECT_FALSE(parse_os_version(bad, reason)) << bad;
         EXPECT_NE(reason.find(std::string("'") + bad + "'"), std::string::npos) << reason;

@@ -204,7 +204,9 @@ INSTANTIATE_TEST_SUITE_P(
                       NumberCase{"FW", 0x120116}, NumberCase{"FX", 0x1200A0}, NumberCase{"KA", 0xF003F},
                       NumberCase{"KR", 0x20019}, NumberCase{"KW", 0x20006}, NumberCase{"KX", 0x20019},
                       NumberCase{"NWNRNX", 0x7}, NumberCase{"0x37f", 0x37F}, NumberCase{"0xFFFFFFFF", 0xFFFFFFFF},
-                      NumberCase{"983551", 0xF01FF}, NumberCase{"0777", 0x1FF}, NumberCase{"", 0}));
+                      NumberCase{"983551", 0xF01FF}, NumberCase{"0777", 0x1FF}, NumberCase{"", 0},
+                      // The highest digit of each base, and a lone 0 (decimal, not an empty octal).
+                      NumberCase{"07", 7}, NumberCase{"19", 19}, NumberCase{"0xfF", 0xFF}, NumberCase{"0", 0}));
 
 // ---- Errors -----------------------------------------------------------------------------------
 
@@ -248,6 +250,9 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"OddRightsToken", "D:(A;;GAG;;;SY)", 8, "unknown access right \"G\""},
         ErrorCase{"MaskOverflow", "D:(A;;0x100000000;;;SY)", 6, "bad access mask"},
         ErrorCase{"BadHexMask", "D:(A;;0x1G;;;SY)", 6, "bad access mask"},
+        // wcstoul(base 0) stops at a digit outside the base: 8 is not octal, a is not decimal.
+        ErrorCase{"OctalMaskWithDigit8", "D:(A;;08;;;SY)", 6, "bad access mask"},
+        ErrorCase{"DecimalMaskWithHexDigit", "D:(A;;1a;;;SY)", 6, "bad access mask"},
         ErrorCase{"UnknownAceFlag", "D:(A;OIXX;GA;;;SY)", 7, "unknown ACE flag \"XX\""},
         ErrorCase{"UnclosedAce", "D:(A;;GA;;;SY", 2, "unbalanced parenthesis"},
         ErrorCase{"ExtraCloseParen", "D:(A;;GA;;;SY))", 14, "unbalanced parenthesis"},
@@ -279,6 +284,10 @@ TEST(SddlErrorsDetail, NonPrintableBytesAreMaskedInTheMessage) {
     SddlError err;
     ASSERT_FALSE(parse_sddl(std::string("D:(\x01\x02;;GA;;;SY)"), ec, &err));
     EXPECT_EQ(err.near.substr(0, 2), "??");
+    // DEL (0x7F) is a control character too, in the reason's quoted text as in `near`.
+    ASSERT_FALSE(parse_sddl(std::string("D:(X\x7f;;GA;;;SY)"), ec, &err));
+    EXPECT_EQ(err.reason, "unknown ACE type \"X?\"");
+    EXPECT_EQ(err.near.substr(0, 2), "X?");
 }
 
 TEST(SddlErrorsDetail, ThrowingOverloadIsASafelaunchError) {

@@ -245,6 +245,54 @@ TEST(SharedSection, EveryFindingHasMessageEvidenceAndAStableId) {
     }
 }
 
+// Each id at the severity shared_section.hpp documents for it (the table rows above check only
+// that the id is present).
+struct SeverityRow {
+    const char* id;
+    Severity severity;
+    const char* windows_value;  // analysed with analyze_windows_value
+    const char* stray;          // the stray registry value, or nullptr
+};
+
+TEST(SharedSection, EveryIdHasItsDocumentedSeverity) {
+    const SeverityRow rows[] = {
+        {"shared_section.missing", Severity::error, "csrss.exe Windows=On", nullptr},
+        {"shared_section.missing_equals", Severity::error, "csrss.exe SharedSection 1024,3072,512", nullptr},
+        {"shared_section.duplicate", Severity::warning, "SharedSection=1024,3072,512 SharedSection=1024,3072,512", nullptr},
+        {"shared_section.whitespace_in_value", Severity::warning, "SharedSection=1024, 3072, 512", nullptr},
+        {"shared_section.too_few_values", Severity::error, "SharedSection=1024", nullptr},
+        {"shared_section.too_many_values", Severity::warning, "SharedSection=1024,3072,512,5", nullptr},
+        {"shared_section.malformed_number", Severity::error, "SharedSection=1024,,512", nullptr},
+        {"shared_section.overflow", Severity::error, "SharedSection=1024,4194304,512", nullptr},
+        {"shared_section.zero_shared", Severity::error, "SharedSection=0,3072,512", nullptr},
+        {"shared_section.clamped_to_128", Severity::warning, "SharedSection=1024,3072,127", nullptr},
+        {"shared_section.interactive_above_20480", Severity::warning, "SharedSection=1024,20481,768", nullptr},
+        {"shared_section.noninteractive_defaulted", Severity::info, "SharedSection=1024,3072", nullptr},
+        {"shared_section.shared_changed", Severity::info, "SharedSection=2048,3072,512", nullptr},
+        {"shared_section.stray_registry_value", Severity::warning, "SharedSection=1024,3072,512", "1024,3072,512"},
+    };
+    for (const auto& r : rows) {
+        SCOPED_TRACE(r.windows_value);
+        const auto a = r.stray ? analyze_windows_value(r.windows_value, std::string_view(r.stray))
+                               : analyze_windows_value(r.windows_value);
+        ASSERT_EQ(a.findings.size(), 1u) << ids(a);
+        EXPECT_EQ(a.findings[0].id, r.id);
+        EXPECT_EQ(a.findings[0].severity, r.severity) << r.id;
+    }
+    auto raised = analyze_shared_section("1024,20480,2048");
+    compare_with_default(raised, *default_shared_section(10, 0, 19045, true));
+    ASSERT_EQ(raised.findings.size(), 1u) << ids(raised);
+    EXPECT_EQ(raised.findings[0].id, "shared_section.not_default");
+    EXPECT_EQ(raised.findings[0].severity, Severity::info);
+}
+
+// A stray value equal to what csrss uses is still reported, without claiming a difference.
+TEST(SharedSection, StrayRegistryValueEqualToTheArgumentClaimsNoDifference) {
+    const auto a = analyze_windows_value("SharedSection=1024,20480,768", std::string_view("1024,20480,768"));
+    ASSERT_TRUE(has(a, "shared_section.stray_registry_value"));
+    EXPECT_EQ(a.findings.back().evidence.find("differs"), std::string::npos) << a.findings.back().evidence;
+}
+
 // ---- Defaults per Windows version -----------------------------------------------------------
 
 struct DefaultRow {
@@ -281,6 +329,10 @@ TEST(SharedSectionDefaultsExtra, NothingBeforeWindows2000) {
 TEST(SharedSectionDefaultsExtra, ExtrapolationsSayTheyAreAssumed) {
     EXPECT_NE(default_shared_section(10, 0, 19045, false)->applies_to.find("assumed"), std::string_view::npos);
     EXPECT_NE(default_shared_section(5, 2, 3790, true)->applies_to.find("assumed"), std::string_view::npos);
+    // Windows 7 (6.1) x86 is documented; Windows 8 (6.2) x86 is assumed from it.
+    EXPECT_EQ(default_shared_section(6, 1, 7601, false)->applies_to.find("assumed"), std::string_view::npos);
+    EXPECT_NE(default_shared_section(6, 2, 9200, false)->applies_to.find("assumed"), std::string_view::npos);
+    EXPECT_EQ(default_shared_section(6, 0, 6002, true)->applies_to.find("assumed"), std::string_view::npos);
 }
 
 TEST(SharedSectionDefaultsExtra, CompareWithDefaultFlagsOnlyDifferences) {

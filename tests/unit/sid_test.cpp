@@ -107,6 +107,18 @@ TEST(Sid, DomainRelativeAliasNeedsTheDomainSid) {
     EXPECT_EQ(parse_sid("LA", machine).to_sddl(), "S-1-5-21-1-2-3-500");
 }
 
+// A SID holds at most 15 subauthorities: a domain SID that already has 15 leaves no room for the
+// RID, so the alias does not resolve (it would be cut, naming another account).
+TEST(Sid, DomainRelativeAliasNeedsRoomForTheRid) {
+    const SidContext fourteen{parse_sid("S-1-5-21-1-2-3-4-5-6-7-8-9-10-11-12-13")};
+    const auto da = sid_from_alias("DA", fourteen);
+    ASSERT_TRUE(da);
+    EXPECT_EQ(da->to_string(), "S-1-5-21-1-2-3-4-5-6-7-8-9-10-11-12-13-512");
+    const SidContext fifteen{parse_sid("S-1-5-21-1-2-3-4-5-6-7-8-9-10-11-12-13-14")};
+    EXPECT_FALSE(sid_from_alias("DA", fifteen));
+    EXPECT_TRUE(parse_sid("DA", fifteen).is_unresolved_alias());
+}
+
 TEST(Sid, ThrowingOverloadKeepsTheCodeAndTheText) {
     try {
         (void)parse_sid("S-1-5-x");
