@@ -294,6 +294,8 @@ TEST(Launch, AsUserFailureKeepsTheApiName) {
     // A handle that is not a token.
     unique_handle event(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
     request.run_as = RunAsToken{reinterpret_cast<std::uintptr_t>(event.get())};
+    // No user environment to build (CreateEnvironmentBlock would fail first): the launch call does.
+    request.environment.inherit = false;
     std::error_code ec;
     LaunchFailure failure;
     EXPECT_FALSE(launch_process(request, ec, &failure).valid());
