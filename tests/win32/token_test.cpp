@@ -3,15 +3,39 @@
 
 #include "safelaunch/win32/system_facts.hpp"
 
+#include <boost/nowide/convert.hpp>
+#include <sddl.h>
+#include <winternl.h>
+
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <regex>
+#include <vector>
 
 namespace sl = safelaunch;
 namespace w = safelaunch::win32;
 
 namespace {
+
+std::string narrow(const wchar_t* s) { return boost::nowide::narrow(s); }
+
+// The access a handle was granted, as the object manager records it (NtQueryObject, resolved at
+// run time so the tests need no ntdll import library).
+ACCESS_MASK granted_access(HANDLE h) {
+    using NtQueryObjectFn = NTSTATUS(NTAPI*)(HANDLE, OBJECT_INFORMATION_CLASS, PVOID, ULONG, PULONG);
+    const auto query = reinterpret_cast<NtQueryObjectFn>(
+        reinterpret_cast<void*>(::GetProcAddress(::GetModuleHandleW(L"ntdll.dll"), "NtQueryObject")));
+    EXPECT_NE(query, nullptr);
+    if (!query) return 0;
+    PUBLIC_OBJECT_BASIC_INFORMATION info{};
+    ULONG size = 0;
+    EXPECT_EQ(query(h, ObjectBasicInformation, &info, sizeof info, &size), 0) << "NtQueryObject";
+    return info.GrantedAccess;
+}
 
 bool is_sid(const std::string& s) {
     static const std::regex kSid(R"(S-1-\d+(-\d+)+)");
@@ -39,11 +63,26 @@ TEST(TokenFacts, OwnPrimaryTokenHasWellFormedUserSidAndIsPrimary) {
 TEST(TokenFacts, LogonSidIsTheGroupMarkedLogonId) {
     const auto token = w::duplicate_own_token(true);
     const auto facts = w::gather_token_facts(token.get());
+    // The oracle reads TokenGroups itself, not through gather_token_facts.
     std::optional<std::string> marked;
-    for (const auto& g : facts.groups)
-        if ((g.attributes & sl::group_attr::kLogonId) == sl::group_attr::kLogonId) marked = g.sid;
+    DWORD size = 0;
+    ::GetTokenInformation(token.get(), TokenGroups, nullptr, 0, &size);
+    ASSERT_GT(size, 0u);
+    std::vector<std::byte> buffer(size);
+    ASSERT_TRUE(::GetTokenInformation(token.get(), TokenGroups, buffer.data(), size, &size));
+    const auto* groups = reinterpret_cast<const TOKEN_GROUPS*>(buffer.data());
+    for (DWORD i = 0; i < groups->GroupCount && !marked; ++i) {
+        if ((groups->Groups[i].Attributes & SE_GROUP_LOGON_ID) != SE_GROUP_LOGON_ID) continue;
+        wchar_t* text = nullptr;
+        ASSERT_TRUE(::ConvertSidToStringSidW(groups->Groups[i].Sid, &text));
+        marked = narrow(text);
+        ::LocalFree(text);
+    }
     EXPECT_EQ(facts.logon_sid, marked);
-    if (!facts.logon_sid) GTEST_SKIP() << "this token has no SE_GROUP_LOGON_ID group";
+    if (w::wine_version()) {
+        ASSERT_TRUE(facts.logon_sid) << "observed: Wine's token always has a logon SID";
+    }
+    if (!facts.logon_sid) GTEST_SKIP() << "this token has no SE_GROUP_LOGON_ID group (checked against TokenGroups)";
     EXPECT_TRUE(std::regex_match(*facts.logon_sid, std::regex(R"(S-1-5-5-\d+-\d+)"))) << *facts.logon_sid;
 }
 
@@ -73,6 +112,72 @@ TEST(TokenFacts, TokenOfOwnPidMatchesOwnToken) {
     EXPECT_EQ(a.session_id, b.session_id);
     EXPECT_EQ(a.logon_luid, b.logon_luid);
     EXPECT_EQ(a.integrity_sid, b.integrity_sid);
+}
+
+// M1: CreateProcessAsUserW's hToken "must have the TOKEN_QUERY, TOKEN_DUPLICATE, and
+// TOKEN_ASSIGN_PRIMARY access rights"; the process's own token handle had only the first two.
+TEST(TokenFacts, TokenOfPidIsAPrimaryDuplicateWithAssignPrimaryAccess) {
+    const auto by_pid = w::open_token_of_pid(::GetCurrentProcessId());
+    ASSERT_TRUE(by_pid);
+    EXPECT_EQ(granted_access(by_pid.get()), w::kAsUserTokenAccess);
+    EXPECT_TRUE(w::kAsUserTokenAccess & TOKEN_ASSIGN_PRIMARY);
+
+    TOKEN_TYPE type{};
+    DWORD size = 0;
+    ASSERT_TRUE(::GetTokenInformation(by_pid.get(), TokenType, &type, sizeof type, &size));
+    EXPECT_EQ(type, TokenPrimary);
+
+    // A new token object (DuplicateTokenEx), not a second handle to the process's token.
+    w::unique_handle process_token;
+    ASSERT_TRUE(::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, process_token.put()));
+    TOKEN_STATISTICS dup{}, original{};
+    ASSERT_TRUE(::GetTokenInformation(by_pid.get(), TokenStatistics, &dup, sizeof dup, &size));
+    ASSERT_TRUE(::GetTokenInformation(process_token.get(), TokenStatistics, &original, sizeof original, &size));
+    EXPECT_FALSE(dup.TokenId.LowPart == original.TokenId.LowPart && dup.TokenId.HighPart == original.TokenId.HighPart);
+    EXPECT_EQ(dup.AuthenticationId.LowPart, original.AuthenticationId.LowPart);
+    EXPECT_EQ(dup.AuthenticationId.HighPart, original.AuthenticationId.HighPart);
+}
+
+// The oracle for the privilege facts: TokenPrivileges read here, named with LookupPrivilegeNameW.
+TEST(TokenFacts, AsUserFactsMatchTheCallersTokenPrivileges) {
+    w::unique_handle process_token;
+    ASSERT_TRUE(::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, process_token.put()));
+    DWORD size = 0;
+    ::GetTokenInformation(process_token.get(), TokenPrivileges, nullptr, 0, &size);
+    ASSERT_GT(size, 0u);
+    std::vector<std::byte> buffer(size);
+    ASSERT_TRUE(::GetTokenInformation(process_token.get(), TokenPrivileges, buffer.data(), size, &size));
+    const auto* tp = reinterpret_cast<const TOKEN_PRIVILEGES*>(buffer.data());
+    std::map<std::wstring, bool> held;  // name -> enabled
+    for (DWORD i = 0; i < tp->PrivilegeCount; ++i) {
+        auto luid = tp->Privileges[i].Luid;
+        wchar_t name[128];
+        DWORD len = 128;
+        ASSERT_TRUE(::LookupPrivilegeNameW(nullptr, &luid, name, &len));
+        held[name] = (tp->Privileges[i].Attributes & SE_PRIVILEGE_ENABLED) != 0;
+    }
+    const std::wstring kAssign = L"SeAssignPrimaryTokenPrivilege", kQuota = L"SeIncreaseQuotaPrivilege";
+    const auto own = w::duplicate_own_token(true);
+    const auto facts = w::gather_as_user_facts(own.get());
+    EXPECT_EQ(facts.assign_primary_held, held.count(kAssign) == 1);
+    EXPECT_EQ(facts.assign_primary_enabled, held.count(kAssign) && held[kAssign]);
+    EXPECT_EQ(facts.increase_quota_held, held.count(kQuota) == 1);
+    EXPECT_EQ(facts.increase_quota_enabled, held.count(kQuota) && held[kQuota]);
+    EXPECT_TRUE(facts.same_logon_session) << "a duplicate of our own token";
+    std::cout << "[          ] caller privileges: SeAssignPrimaryTokenPrivilege "
+              << (facts.assign_primary_held ? (facts.assign_primary_enabled ? "enabled" : "held") : "absent")
+              << ", SeIncreaseQuotaPrivilege "
+              << (facts.increase_quota_held ? (facts.increase_quota_enabled ? "enabled" : "held") : "absent") << "\n";
+}
+
+TEST(TokenFacts, AsUserFactsOnANonTokenFailWithTheApiName) {
+    const w::unique_handle event(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
+    std::error_code ec;
+    sl::ApiFailure failure;
+    (void)w::gather_as_user_facts(event.get(), ec, &failure);
+    ASSERT_TRUE(ec);
+    EXPECT_EQ(failure.api, "GetTokenInformation");
+    EXPECT_EQ(failure.object, "TokenStatistics");
 }
 
 TEST(TokenFacts, TokenOfMissingPidKeepsApiNameAndCode) {

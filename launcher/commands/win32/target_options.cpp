@@ -71,6 +71,8 @@ LaunchRequest make_request(const TargetOptions& o, win32::unique_handle& token) 
     } else if (o.token_of_pid) {
         std::error_code ec;
         ApiFailure failure;
+        // A primary duplicate with TOKEN_ASSIGN_PRIMARY: the process's own token handle would be
+        // refused by CreateProcessAsUserW on Windows (ERROR_ACCESS_DENIED).
         token = win32::open_token_of_pid(*o.token_of_pid, ec, &failure);
         if (ec) throw UsageError{fmt::format("--token-of-pid {}: {}", *o.token_of_pid, failure.describe())};
         r.run_as = RunAsToken{reinterpret_cast<std::uintptr_t>(token.get())};

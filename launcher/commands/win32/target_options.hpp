@@ -29,8 +29,10 @@ struct TargetOptions {
 // --processes, --json, and the trailing PROGRAM ARGS (after --).
 void add_target_options(CLI::App* sub, TargetOptions& o, bool program_required);
 
-// The launch request the options describe. A --token-of-pid token is opened into `token` (the
-// request borrows it). UsageError (exit 2, or 125 for run) naming the bad value otherwise.
+// The launch request the options describe. For --token-of-pid, `token` receives a primary
+// duplicate of that process's token with the access CreateProcessAsUserW requires
+// (win32::open_token_of_pid); the request borrows it, `token` closes it. UsageError (exit 2, or
+// 125 for run) naming the bad value otherwise.
 [[nodiscard]] LaunchRequest make_request(const TargetOptions& o, win32::unique_handle& token);
 
 [[nodiscard]] win32::SafeLaunchOptions make_safe_options(const TargetOptions& o);

@@ -18,6 +18,10 @@
 //   acl.station.sddl_unreadable    warning  the SD text did not parse (the offline model could not run)
 //   acl.desktop.sddl_unreadable    warning
 //   token.restricted               info     restricted token: a second access pass applies
+//   token.privilege.assign_primary_missing  warning  RunAsToken: the caller lacks
+//                                           SeAssignPrimaryTokenPrivilege, which CreateProcessAsUserW
+//                                           needs unless the token is derived from the caller's own
+//   token.privilege.increase_quota_missing  warning  RunAsToken: the caller lacks SeIncreaseQuotaPrivilege
 //   heap.desktop.size_unknown      info     UOI_HEAPSIZE could not be read (Wine, XP)
 //   heap.desktop.small             warning  the target desktop's heap holds fewer processes than
 //                                           expected (or, noninteractive with no expectation, < 512 KB)

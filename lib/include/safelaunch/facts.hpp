@@ -45,6 +45,18 @@ struct TokenFacts {
     std::string source;                       // "caller", "token-of-pid 1234", "logon DOMAIN\\user"
 };
 
+// What CreateProcessAsUserW asks of its caller, gathered when the child runs with a given token
+// (RunAsToken). The privileges are read from the caller's effective token (its thread token when
+// it impersonates, else its process token); "held" means present, enabled or not.
+struct AsUserFacts {
+    bool assign_primary_held = false;     // SeAssignPrimaryTokenPrivilege: needed unless the token
+    bool assign_primary_enabled = false;  //   is assignable (derived from the caller's own token)
+    bool increase_quota_held = false;     // SeIncreaseQuotaPrivilege: "typically" needed (docs)
+    bool increase_quota_enabled = false;
+    bool same_logon_session = false;      // the token's AuthenticationId is the caller's: false means
+                                          //   it cannot be derived from the caller's own token
+};
+
 // One window station or desktop, as the child would connect to it.
 struct UserObjectFacts {
     std::string name;                          // desktop: "Default"; station: "WinSta0"
@@ -126,6 +138,7 @@ struct Snapshot {
     SystemFacts system;
     std::optional<ExitFacts> exit;
     std::optional<CanaryFacts> canary;
+    std::optional<AsUserFacts> as_user;  // RunAsToken launches only
 };
 
 }  // namespace safelaunch

@@ -155,6 +155,36 @@ void check_heap(const Snapshot& s, const std::optional<SharedSection>& ss, const
                         : std::string("start fewer processes on this desktop")});
 }
 
+// CreateProcessAsUserW's documented demands on its caller: SE_INCREASE_QUOTA_NAME "typically",
+// SE_ASSIGNPRIMARYTOKEN_NAME "if the token is not assignable". A token of another logon session
+// cannot be derived from the caller's own, so it is not assignable. Reported before the launch,
+// which would otherwise fail with ERROR_PRIVILEGE_NOT_HELD (1314) after every check had passed.
+void check_as_user(const AsUserFacts& a, std::vector<Finding>& out) {
+    const auto state = [](bool held, bool enabled) {
+        return held ? (enabled ? "held, enabled" : "held, disabled") : "not held";
+    };
+    const auto evidence = fmt::format("the caller's token: SeAssignPrimaryTokenPrivilege {}, SeIncreaseQuotaPrivilege "
+                                      "{}; the child's token is of {} logon session",
+                                      state(a.assign_primary_held, a.assign_primary_enabled),
+                                      state(a.increase_quota_held, a.increase_quota_enabled),
+                                      a.same_logon_session ? "the caller's" : "another");
+    constexpr auto remedy = "run the launcher as a service account (LocalSystem holds both privileges), grant its account "
+                            "the privilege, or run as the user with --user (CreateProcessWithLogonW needs no privilege)";
+    if (!a.assign_primary_held)
+        out.push_back({"token.privilege.assign_primary_missing", Severity::warning,
+                       a.same_logon_session
+                           ? "CreateProcessAsUserW may fail with ERROR_PRIVILEGE_NOT_HELD (1314): the caller lacks "
+                             "SeAssignPrimaryTokenPrivilege, needed unless the token is derived from the caller's own"
+                           : "CreateProcessAsUserW will fail with ERROR_PRIVILEGE_NOT_HELD (1314): the token is of another "
+                             "logon session and the caller lacks SeAssignPrimaryTokenPrivilege",
+                       evidence, remedy});
+    if (!a.increase_quota_held)
+        out.push_back({"token.privilege.increase_quota_missing", Severity::warning,
+                       "CreateProcessAsUserW may fail with ERROR_PRIVILEGE_NOT_HELD (1314): the caller lacks "
+                       "SeIncreaseQuotaPrivilege",
+                       evidence, remedy});
+}
+
 }  // namespace
 
 bool in_interactive_session(const TokenFacts& t) noexcept {
@@ -245,6 +275,7 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
                        fmt::format("the token is restricted ({} restricted SIDs): access needs both passes",
                                    s.token.restricted_sids.size()),
                        "TokenRestrictedSids is not empty", ""});
+    if (s.as_user) check_as_user(*s.as_user, out);
 
     std::optional<SharedSection> ss;
     if (s.system.subsystems_windows_value) {

@@ -216,11 +216,26 @@ void from_json(const json& j, CanaryFacts& c) {
     get(j, "detail", c.detail);
 }
 
+void to_json(json& j, const AsUserFacts& a) {
+    j = json{{"assign_primary_held", a.assign_primary_held}, {"assign_primary_enabled", a.assign_primary_enabled},
+             {"increase_quota_held", a.increase_quota_held}, {"increase_quota_enabled", a.increase_quota_enabled},
+             {"same_logon_session", a.same_logon_session}};
+}
+void from_json(const json& j, AsUserFacts& a) {
+    require_object(j, "as_user");
+    get(j, "assign_primary_held", a.assign_primary_held);
+    get(j, "assign_primary_enabled", a.assign_primary_enabled);
+    get(j, "increase_quota_held", a.increase_quota_held);
+    get(j, "increase_quota_enabled", a.increase_quota_enabled);
+    get(j, "same_logon_session", a.same_logon_session);
+}
+
 void to_json(json& j, const Snapshot& s) {
     j = json{{"schema", s.schema}, {"taken_utc", s.taken_utc}, {"host", s.host}, {"token", s.token},
              {"target", s.target}, {"system", s.system}};
     put(j, "exit", s.exit);
     put(j, "canary", s.canary);
+    put(j, "as_user", s.as_user);
 }
 void from_json(const json& j, Snapshot& s) {
     require_object(j, "snapshot");
@@ -233,6 +248,7 @@ void from_json(const json& j, Snapshot& s) {
     get(j, "system", s.system);
     get(j, "exit", s.exit);
     get(j, "canary", s.canary);
+    get(j, "as_user", s.as_user);
 }
 
 void to_json(json& j, const ExitCodeInfo& info) {

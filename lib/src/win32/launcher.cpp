@@ -248,7 +248,9 @@ Child launch_process(const LaunchRequest& request, std::error_code& ec, LaunchFa
             return fail(LaunchFailureKind::not_startable);
         }
         if (request.desktop) init.desktop = boost::nowide::widen(*request.desktop);
-        init.environment = environment_block(request.environment);
+        // A child of another user starts from that user's variables, not ours (M10).
+        init.environment = environment_block(request.environment, request.run_as, ec, &api_failure);
+        if (ec) return fail(LaunchFailureKind::not_startable);
         if (request.working_directory) init.working_directory = boost::nowide::widen(*request.working_directory);
         init.creation_flags = request.creation_flags;
 

@@ -84,6 +84,11 @@ Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token, const S
     s.token.source = std::holds_alternative<RunAsToken>(request.run_as)  ? "the request's token"
                      : std::holds_alternative<RunAsLogon>(request.run_as) ? "LogonUserW for the request's user"
                                                                            : "caller";
+    // CreateProcessAsUserW's privileges, reported before the launch (M1); unread facts stay unset.
+    if (std::holds_alternative<RunAsToken>(request.run_as)) {
+        std::error_code aec;
+        if (auto as_user = gather_as_user_facts(token, aec); !aec) s.as_user = as_user;
+    }
     // The OS version and the SubSystems value change only at a reboot: read them once per process.
     static const auto os = gather_os_facts();
     static const auto subsystems = [] {

@@ -174,23 +174,87 @@ unique_handle duplicate_own_token(bool primary) {
 
 unique_handle open_token_of_pid(std::uint32_t pid, std::error_code& ec, ApiFailure* failure) {
     ec.clear();
+    const auto who = "pid " + std::to_string(pid);
     const unique_handle process(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
     if (!process) {
         const DWORD e = ::GetLastError();
-        detail::fail(ec, failure, "OpenProcess", "pid " + std::to_string(pid), e);
+        detail::fail(ec, failure, "OpenProcess", who, e);
         return {};
     }
     unique_handle token;
     if (!::OpenProcessToken(process.get(), TOKEN_QUERY | TOKEN_DUPLICATE, token.put())) {
         const DWORD e = ::GetLastError();
-        detail::fail(ec, failure, "OpenProcessToken", "pid " + std::to_string(pid), e);
+        detail::fail(ec, failure, "OpenProcessToken", who, e);
         return {};
     }
-    return token;
+    // CreateProcessAsUserW refuses a handle without TOKEN_ASSIGN_PRIMARY (ERROR_ACCESS_DENIED on
+    // Windows; Wine does not check): launch with a primary duplicate of our own.
+    unique_handle primary;
+    if (!::DuplicateTokenEx(token.get(), kAsUserTokenAccess, nullptr, SecurityImpersonation, TokenPrimary,
+                            primary.put())) {
+        const DWORD e = ::GetLastError();
+        detail::fail(ec, failure, "DuplicateTokenEx", who + " (primary token)", e);
+        return {};
+    }
+    return primary;
 }
 
 unique_handle open_token_of_pid(std::uint32_t pid) {
     return detail::or_throw([&](std::error_code& ec, ApiFailure* f) { return open_token_of_pid(pid, ec, f); });
+}
+
+AsUserFacts gather_as_user_facts(HANDLE token, std::error_code& ec, ApiFailure* failure) {
+    ec.clear();
+    // The privilege check of process creation is made on the caller's effective token.
+    unique_handle own;
+    if (!::OpenThreadToken(::GetCurrentThread(), TOKEN_QUERY, TRUE, own.put())) {
+        const DWORD e = ::GetLastError();
+        if (e != ERROR_NO_TOKEN) {
+            detail::fail(ec, failure, "OpenThreadToken", "current thread", e);
+            return {};
+        }
+        if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, own.put())) {
+            const DWORD pe = ::GetLastError();
+            detail::fail(ec, failure, "OpenProcessToken", "own process", pe);
+            return {};
+        }
+    }
+    const auto privileges = token_info(own.get(), TokenPrivileges, "TokenPrivileges of the caller", ec, failure);
+    if (!privileges) return {};
+    const auto* tp = reinterpret_cast<const TOKEN_PRIVILEGES*>(privileges.get());
+
+    AsUserFacts facts;
+    // Privilege LUIDs are per system: look them up by name rather than hard-code them.
+    const auto find = [&](const wchar_t* name, bool& held, bool& enabled) {
+        LUID luid{};
+        if (!::LookupPrivilegeValueW(nullptr, name, &luid)) {
+            const DWORD e = ::GetLastError();
+            detail::fail(ec, failure, "LookupPrivilegeValueW", detail::narrow(name), e);
+            return false;
+        }
+        for (DWORD i = 0; i < tp->PrivilegeCount; ++i) {
+            const auto& p = tp->Privileges[i];
+            if (p.Luid.LowPart == luid.LowPart && p.Luid.HighPart == luid.HighPart) {
+                held = true;
+                enabled = (p.Attributes & SE_PRIVILEGE_ENABLED) != 0;
+            }
+        }
+        return true;
+    };
+    // SE_ASSIGNPRIMARYTOKEN_NAME and SE_INCREASE_QUOTA_NAME, spelled wide (they follow UNICODE).
+    if (!find(L"SeAssignPrimaryTokenPrivilege", facts.assign_primary_held, facts.assign_primary_enabled)) return {};
+    if (!find(L"SeIncreaseQuotaPrivilege", facts.increase_quota_held, facts.increase_quota_enabled)) return {};
+
+    TOKEN_STATISTICS mine{}, theirs{};
+    if (!token_value(own.get(), TokenStatistics, "TokenStatistics of the caller", mine, ec, failure)) return {};
+    if (!token_value(token, TokenStatistics, "TokenStatistics", theirs, ec, failure)) return {};
+    facts.same_logon_session = mine.AuthenticationId.LowPart == theirs.AuthenticationId.LowPart &&
+                               mine.AuthenticationId.HighPart == theirs.AuthenticationId.HighPart;
+    return facts;
+}
+
+AsUserFacts gather_as_user_facts(HANDLE token) {
+    return detail::or_throw([&](std::error_code& ec, ApiFailure* f) { return gather_as_user_facts(token, ec, f); });
 }
 
 unique_handle logon_user(std::string_view user, std::string_view domain, std::string_view password,

@@ -8,6 +8,7 @@
 
 #include "safelaunch/error.hpp"
 #include "safelaunch/launch_request.hpp"
+#include "safelaunch/win32/launch_environment.hpp"  // environment_block
 
 #include <windows.h>
 
@@ -86,12 +87,6 @@ private:
 [[nodiscard]] std::string resolve_program(std::string_view program, std::error_code& ec,
                                           ApiFailure* failure = nullptr);
 [[nodiscard]] std::string resolve_program(std::string_view program);
-
-// The UTF-16 environment block (CREATE_UNICODE_ENVIRONMENT) for `spec`: the parent's variables
-// (when inherit) with `unset` removed and `set` applied, names compared case-insensitively,
-// sorted as CreateProcess documents; the parent's "=C:" style entries are kept. Empty result
-// when spec changes nothing (inherit, no set, no unset): pass NULL to inherit.
-[[nodiscard]] std::wstring environment_block(const EnvironmentSpec& spec);
 
 // Launches `request` (program, args, environment, working directory, stdio, creation flags,
 // desktop, run_as). check / on_blocking / timeout are not looked at here. On failure returns an

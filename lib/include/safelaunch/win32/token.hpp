@@ -32,10 +32,28 @@ enum class LogonKind { interactive, batch, service };
                                                 ApiFailure* failure = nullptr);
 [[nodiscard]] unique_handle duplicate_own_token(bool primary);
 
-// The primary token of another process, opened with TOKEN_QUERY | TOKEN_DUPLICATE.
+// The access a token handle given to CreateProcessAsUserW gets from us: the three rights its
+// hToken documentation requires (TOKEN_QUERY, TOKEN_DUPLICATE, TOKEN_ASSIGN_PRIMARY), plus
+// TOKEN_ADJUST_DEFAULT and TOKEN_ADJUST_SESSIONID so a caller may set the default DACL or (with
+// SE_TCB_NAME) the session before the launch.
+inline constexpr DWORD kAsUserTokenAccess =
+    TOKEN_QUERY | TOKEN_DUPLICATE | TOKEN_ASSIGN_PRIMARY | TOKEN_ADJUST_DEFAULT | TOKEN_ADJUST_SESSIONID;
+
+// A primary token for CreateProcessAsUserW that runs as another process: that process's token,
+// opened with TOKEN_QUERY | TOKEN_DUPLICATE (all OpenProcessToken needs to grant), then duplicated
+// with DuplicateTokenEx as a TokenPrimary with kAsUserTokenAccess. The process's own handle is
+// never handed out: it lacks TOKEN_ASSIGN_PRIMARY. Failures name OpenProcess, OpenProcessToken or
+// DuplicateTokenEx.
 [[nodiscard]] unique_handle open_token_of_pid(std::uint32_t pid, std::error_code& ec,
                                               ApiFailure* failure = nullptr);
 [[nodiscard]] unique_handle open_token_of_pid(std::uint32_t pid);
+
+// What CreateProcessAsUserW will ask of this process for `token` (TOKEN_QUERY): whether the
+// caller's effective token holds SeAssignPrimaryTokenPrivilege and SeIncreaseQuotaPrivilege, and
+// whether `token` is of the caller's logon session. The decision is the core's (analysis.hpp).
+[[nodiscard]] AsUserFacts gather_as_user_facts(HANDLE token, std::error_code& ec,
+                                               ApiFailure* failure = nullptr);
+[[nodiscard]] AsUserFacts gather_as_user_facts(HANDLE token);
 
 // LogonUserW with the default provider; the result is a primary token. UTF-8 arguments.
 [[nodiscard]] unique_handle logon_user(std::string_view user, std::string_view domain,
