@@ -61,8 +61,13 @@ bool same_grant_group(const GrantJournalEntry& a, const GrantJournalEntry& b) no
 
 std::string grant_lock_name(ObjectKind kind, std::string_view upper_name) {
     const auto parts = split_grant_object_name(upper_name);
-    std::string name = "safelaunch-grant-" + escape_part(parts.station);
-    if (kind == ObjectKind::desktop) name += "-" + escape_part(parts.desktop);
+    // Appends only: GCC 12 at -O3 warns falsely (-Wrestrict) on "literal" + std::string&&.
+    std::string name = "safelaunch-grant-";
+    name += escape_part(parts.station);
+    if (kind == ObjectKind::desktop) {
+        name += '-';
+        name += escape_part(parts.desktop);
+    }
     if (name.size() > kMaxLockName)
         name = fmt::format("{}-{:016x}", name.substr(0, kMaxLockName - 17), fnv1a(name));
     return name;
