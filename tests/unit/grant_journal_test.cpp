@@ -137,6 +137,10 @@ TEST(GrantJournal, StalenessNeedsPidAndStartTimeToMatch) {
         {"no such pid, made in another session", {S::not_found, std::nullopt, ""}, 2, D::other_session},
         {"running but start time unreadable", {S::running, std::nullopt, "denied"}, 1, D::undecided},
         {"cannot tell", {S::unknown, std::nullopt, "access denied"}, 1, D::undecided},
+        // m8: no SYNCHRONIZE handle. The same start time is not proof of life (exit code 259).
+        {"no SYNCHRONIZE, same start time", {S::unknown, same, "no SYNCHRONIZE"}, 1, D::undecided},
+        {"no SYNCHRONIZE, another start time", {S::unknown, later, "no SYNCHRONIZE"}, 1, D::repair},
+        {"no SYNCHRONIZE, another start time, other session", {S::unknown, later, ""}, 2, D::other_session},
     };
     for (const auto& row : rows)
         EXPECT_EQ(decide_grant_entry(e, row.owner, row.session), row.expected)

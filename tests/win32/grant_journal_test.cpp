@@ -9,6 +9,7 @@
 #include "safelaunch/win32/system_facts.hpp"
 #include "safelaunch/win32/user_object.hpp"
 
+#include "grant_journal_support.hpp"
 #include "test_support.hpp"
 
 #include <fmt/format.h>
@@ -25,118 +26,7 @@ namespace sl = safelaunch;
 namespace w = safelaunch::win32;
 namespace t = safelaunch::test;
 
-namespace {
-
-std::string unique(const std::string& stem) {
-    static std::atomic<int> counter{0};
-    return t::unique_name("sl-gj-" + stem) + "-" + std::to_string(counter++);
-}
-
-std::wstring wide(const std::string& s) { return boost::nowide::widen(s); }
-
-// A fresh journal folder for one test, named by SAFELAUNCH_JOURNAL_DIR while it lives (so grants,
-// the repair and the safelaunch.exe children all use it).
-struct JournalDir {
-    std::string path;
-    JournalDir() {
-        wchar_t temp[MAX_PATH + 1];
-        ::GetTempPathW(MAX_PATH + 1, temp);
-        path = boost::nowide::narrow(temp) + unique("journal");
-        ::CreateDirectoryW(wide(path).c_str(), nullptr);
-        ::SetEnvironmentVariableW(wide(w::kGrantJournalDirVariable).c_str(), wide(path).c_str());
-    }
-    ~JournalDir() {
-        ::SetEnvironmentVariableW(wide(w::kGrantJournalDirVariable).c_str(), nullptr);
-        for (const auto& f : files()) ::DeleteFileW(wide(path + "\\" + f).c_str());
-        ::RemoveDirectoryW(wide(path).c_str());
-    }
-    JournalDir(const JournalDir&) = delete;
-    JournalDir& operator=(const JournalDir&) = delete;
-
-    [[nodiscard]] std::vector<std::string> files() const {
-        std::vector<std::string> names;
-        WIN32_FIND_DATAW found{};
-        const HANDLE find = ::FindFirstFileW(wide(path + "\\*").c_str(), &found);
-        if (find == INVALID_HANDLE_VALUE) return names;
-        do {
-            if (!(found.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) names.push_back(boost::nowide::narrow(found.cFileName));
-        } while (::FindNextFileW(find, &found));
-        ::FindClose(find);
-        return names;
-    }
-    [[nodiscard]] w::GrantJournalListing read() const { return w::read_grant_journal(path, ec_, nullptr); }
-    void write_raw(const std::string& name, const std::string& text) const {
-        std::ofstream(std::filesystem::path(wide(path + "\\" + name)), std::ios::binary) << text;
-    }
-
-private:
-    mutable std::error_code ec_;
-};
-
-// A desktop on WinSta0 that only LocalSystem may use (as in safe_launch_test.cpp); we keep it
-// alive through our all-access handle and can change its DACL as its owner.
-struct LockedDesktop {
-    std::string name = unique("locked");
-    w::unique_hdesk desk;
-    LockedDesktop() {
-        const auto station = w::open_window_station("WinSta0", WINSTA_CREATEDESKTOP | WINSTA_ENUMDESKTOPS);
-        desk = w::create_desktop(station.get(), name, std::nullopt, std::nullopt).desktop;
-        w::set_dacl_from_sddl(desk.get(), kSddl);
-    }
-    [[nodiscard]] std::string full_name() const { return "WinSta0\\" + name; }
-    [[nodiscard]] std::string sddl() const { return w::get_sddl(desk.get()).sddl; }
-    static constexpr const char* kSddl = "D:P(A;;0xf01ff;;;SY)";
-};
-
-const std::string kLogonSid = "S-1-5-5-0-" + std::to_string(::GetCurrentProcessId());
-constexpr std::uint32_t kMask = 0x201CF;  // kDesktopRightsNeeded-like: READ_CONTROL + the user32 rights
-
-// Adds an ACE as a leaked grant would have left it.
-void add_ace(const LockedDesktop& d, const std::string& sid, std::uint32_t mask) {
-    auto sddl = w::get_sddl(d.desk.get()).sddl;
-    const auto dacl = sddl.substr(sddl.find("D:"));
-    w::set_dacl_from_sddl(d.desk.get(), dacl + fmt::format("(A;;0x{:x};;;{})", mask, sid));
-}
-
-std::size_t count(const std::string& haystack, const std::string& needle) {
-    std::size_t n = 0;
-    for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
-    return n;
-}
-
-std::uint64_t start_time(HANDLE process) {
-    FILETIME created{}, exited{}, kernel{}, user{};
-    ::GetProcessTimes(process, &created, &exited, &kernel, &user);
-    return (static_cast<std::uint64_t>(created.dwHighDateTime) << 32) | created.dwLowDateTime;
-}
-
-// A journal entry for `d` owned by the given process (pid + start time).
-w::GrantJournalFile journal_leak(const JournalDir& j, const LockedDesktop& d, std::uint32_t pid, std::uint64_t start,
-                                 const std::string& sid = kLogonSid, std::uint32_t mask = kMask) {
-    static std::atomic<int> sequence{0};
-    auto e = w::new_grant_journal_entry(sl::ObjectKind::desktop, d.full_name(), sid, mask, LockedDesktop::kSddl);
-    e.owner_pid = pid;
-    e.owner_start_time = start;
-    e.id = sl::make_grant_journal_id(pid, start, static_cast<std::uint64_t>(1000 + sequence++));
-    return {w::write_grant_journal_entry(j.path, e), e};
-}
-
-// A process that has ended: its pid and start time make a dead owner.
-struct DeadOwner {
-    std::uint32_t pid = 0;
-    std::uint64_t start = 0;
-    DeadOwner() {
-        sl::LaunchRequest r;
-        r.program = t::child_path("child_exit");
-        r.args = {"0"};
-        auto child = w::launch_process(r);
-        pid = child.pid();
-        start = start_time(child.native_handle());
-        (void)child.wait();
-    }  // the handle closes here: the pid names no process any more (until reused)
-};
-
-}  // namespace
+using namespace safelaunch::test::journal;  // NOLINT(google-build-using-namespace): test helpers
 
 TEST(GrantJournal, EntryExistsExactlyWhileTheGrantDoes) {
     const JournalDir j;
@@ -264,27 +154,48 @@ TEST(GrantJournal, ReusedPidIsNotTheOwner) {
     EXPECT_EQ(d.sddl(), before);
 }
 
-TEST(GrantJournal, IdenticalAceOfALiveGrantSurvivesTheRepairOfItsTwin) {
+TEST(GrantJournal, AceSharedWithALiveGrantSurvivesTheRepairOfTheDeadShare) {
     const JournalDir j;
     const LockedDesktop d;
+    const auto before = d.sddl();
     const DeadOwner dead;
     journal_leak(j, d, dead.pid, dead.start);
-    add_ace(d, kLogonSid, kMask);
+    add_ace(d, kLogonSid, kMask);  // one safelaunch ACE, two shares: a dead one and ours
     const auto with_one = d.sddl();
     journal_leak(j, d, ::GetCurrentProcessId(), start_time(::GetCurrentProcess()));
-    add_ace(d, kLogonSid, kMask);
-    ASSERT_EQ(count(d.sddl(), kLogonSid), 2u) << d.sddl();
+    std::error_code ec;
+    const auto report = w::repair_stale_grants(j.path, ec);
+    ASSERT_EQ(report.repaired.size(), 1u);
+    EXPECT_EQ(report.repaired[0].how, w::AceRemoval::kept);
+    EXPECT_EQ(d.sddl(), with_one) << "a live launcher still holds a share of the ACE";
+    ASSERT_EQ(report.left.size(), 1u);
+    EXPECT_EQ(report.left[0].decision, sl::GrantEntryDecision::owned);
+    EXPECT_EQ(j.read().entries.size(), 1u) << "only the dead share's entry went";
+    // Once the live share is gone too, the ACE goes with it (here: its owner is now "dead").
+    ::DeleteFileW(wide(report.left[0].file.path).c_str());
+    journal_leak(j, d, dead.pid, dead.start);
+    journal_leak(j, d, dead.pid, dead.start);
+    const auto again = w::repair_stale_grants(j.path, ec);
+    ASSERT_EQ(again.repaired.size(), 2u);
+    EXPECT_EQ(again.repaired[0].how, w::AceRemoval::removed);
+    EXPECT_EQ(again.repaired[1].how, w::AceRemoval::absent) << "one ACE per group, not one per entry";
+    EXPECT_EQ(d.sddl(), before);
+    EXPECT_TRUE(j.files().empty());
+}
+
+TEST(GrantJournal, RepairNeverRemovesAnAdministratorsIdenticalAce) {
+    const JournalDir j;
+    const LockedDesktop d;
+    add_ace(d, kLogonSid, kMask);  // an administrator's ACE, identical to what a grant adds
+    const auto admins = d.sddl();
+    const DeadOwner dead;
+    journal_leak(j, d, dead.pid, dead.start);
+    add_ace(d, kLogonSid, kMask);  // the dead launcher's
     std::error_code ec;
     const auto report = w::repair_stale_grants(j.path, ec);
     ASSERT_EQ(report.repaired.size(), 1u);
     EXPECT_EQ(report.repaired[0].how, w::AceRemoval::removed);
-    EXPECT_EQ(d.sddl(), with_one) << "exactly one of the two identical ACEs removed";
-    // An entry with no ACE of its own left while a live grant holds the only one: nothing removed.
-    journal_leak(j, d, dead.pid, dead.start);
-    const auto again = w::repair_stale_grants(j.path, ec);
-    ASSERT_EQ(again.repaired.size(), 1u);
-    EXPECT_EQ(again.repaired[0].how, w::AceRemoval::absent);
-    EXPECT_EQ(d.sddl(), with_one);
+    EXPECT_EQ(d.sddl(), admins) << "exactly one of the two identical ACEs went";
 }
 
 TEST(GrantJournal, EntryForAVanishedDesktopIsDeleted) {
@@ -423,8 +334,7 @@ TEST(GrantJournalEndToEnd, KilledLauncherLeaksTheGrantAndTheNextRunRepairsIt) {
 }
 
 TEST(GrantJournalEndToEnd, SafelaunchRepairRestoresTheDacl) {
-    if (run_tool({"repair", "--help"}) != 0)
-        GTEST_SKIP() << "safelaunch.exe has no 'repair' command yet (add_repair is not registered in launcher/main.cpp)";
+    ASSERT_EQ(run_tool({"repair", "--help"}), 0u);
     const JournalDir j;
     const LockedDesktop d;
     const auto before = d.sddl();

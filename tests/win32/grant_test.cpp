@@ -8,11 +8,15 @@
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
+#include <sddl.h>
 
 #include <algorithm>
 #include <atomic>
 #include <map>
 #include <stdexcept>
+#include <vector>
+
+#include <boost/nowide/convert.hpp>
 
 namespace sl = safelaunch;
 namespace w = safelaunch::win32;
@@ -261,14 +265,54 @@ TEST(Grant, RefusesAnObjectWithoutADacl) {
     EXPECT_EQ(w::get_sddl(created.desktop.get()).sddl, text.sddl);
 }
 
+TEST(Grant, RevertRemovesOnlyItsAceNotLaterChanges) {
+    const LockedDesktop desk;
+    auto grant = w::grant_access(desk.get(), {desk.name, kLogonSid, r::kUser32DesktopBaseline});
+    const std::string admin_ace = "(A;;0x1;;;S-1-5-21-1-2-3-1001)";
+    const auto during = w::get_sddl(desk.get()).sddl;
+    w::set_dacl_from_sddl(desk.get(), during.substr(during.find("D:")) + admin_ace);  // an administrator's fix
+    grant.revert();
+    const auto after = w::get_sddl(desk.get()).sddl;
+    EXPECT_NE(after.find("S-1-5-21-1-2-3-1001"), std::string::npos) << "the revert wrote a saved DACL back: " << after;
+    EXPECT_EQ(after.find(kLogonSid), std::string::npos) << after;
+}
+
+namespace {
+
+// D16: the logon SID read straight from TokenGroups (the group whose attributes include all of
+// SE_GROUP_LOGON_ID), as the oracle for gather_token_facts.
+std::optional<std::string> logon_sid_from_token_groups(HANDLE token) {
+    DWORD size = 0;
+    ::GetTokenInformation(token, TokenGroups, nullptr, 0, &size);
+    std::vector<std::byte> buffer(size);
+    if (size == 0 || !::GetTokenInformation(token, TokenGroups, buffer.data(), size, &size)) return std::nullopt;
+    const auto* groups = reinterpret_cast<const TOKEN_GROUPS*>(buffer.data());
+    for (DWORD i = 0; i < groups->GroupCount; ++i) {
+        if ((groups->Groups[i].Attributes & SE_GROUP_LOGON_ID) != SE_GROUP_LOGON_ID) continue;
+        LPWSTR text = nullptr;
+        if (!::ConvertSidToStringSidW(groups->Groups[i].Sid, &text)) return std::nullopt;
+        std::string sid = boost::nowide::narrow(text);
+        ::LocalFree(text);
+        return sid;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 TEST(Grant, OwnLogonSidGetsTheRightsForTheRealAccessCheck) {
     const auto token = w::duplicate_own_token(true);
+    const auto oracle = logon_sid_from_token_groups(token.get());
+    if (w::wine_version()) {
+        ASSERT_TRUE(oracle) << "Wine tokens carry a logon SID (README: S-1-5-5-0-0)";
+    }
+    if (!oracle) GTEST_SKIP() << "TokenGroups holds no SE_GROUP_LOGON_ID group for this token";
     const auto facts = w::gather_token_facts(token.get());
-    if (!facts.logon_sid) GTEST_SKIP() << "this token has no logon SID";
+    ASSERT_EQ(facts.logon_sid, oracle);
     const LockedDesktop desk;
     EXPECT_FALSE(w::access_check(token.get(), desk.get(), r::kUser32DesktopBaseline & 0xFFFF,
                                  sl::ObjectKind::desktop).all_granted);
-    const auto grant = w::grant_access(desk.get(), {desk.name, *facts.logon_sid, r::kUser32DesktopBaseline});
+    const auto grant = w::grant_access(desk.get(), {desk.name, *oracle, r::kUser32DesktopBaseline});
     EXPECT_TRUE(w::access_check(token.get(), desk.get(), r::kUser32DesktopBaseline, sl::ObjectKind::desktop)
                     .all_granted);
 }

@@ -1,7 +1,7 @@
 // safelaunch repair: remove the grants of launchers that died before taking them back.
 // Exit status: 0 nothing left to repair (or all repaired), 1 some grant could not be repaired
-// (listed; also a corrupt entry or one whose owner cannot be told), 2 bad usage or the journal
-// folder could not be read.
+// (listed; also a corrupt entry, one whose owner cannot be told, or one whose file another user
+// wrote), 2 bad usage or the journal folder could not be read.
 #include "cli.hpp"
 #include "exit_codes.hpp"
 
@@ -62,11 +62,19 @@ int run_repair(const RepairOptions& o) {
             failed.push_back(std::move(j));
         }
         for (const auto& c : report.corrupt) corrupt.push_back({{"path", c.path}, {"error", c.error}});
+        auto untrusted = nlohmann::json::array();
+        for (const auto& u : report.untrusted) {
+            auto j = entry_json(u.file);
+            j["file_owner"] = u.file.owner_sid ? nlohmann::json(*u.file.owner_sid) : nlohmann::json(nullptr);
+            j["trust"] = to_string(u.file.trust);
+            untrusted.push_back(std::move(j));
+        }
         print_json({{"journal", report.dir},
                     {"repaired", repaired},
                     {"left", left},
                     {"failed", failed},
                     {"corrupt", corrupt},
+                    {"untrusted", untrusted},
                     {"status", status}});
         return status;
     }
@@ -83,7 +91,12 @@ int run_repair(const RepairOptions& o) {
         std::cout << fmt::format("NOT repaired: {}: {}\n", entry_text(f.file), f.failure.describe());
     for (const auto& c : report.corrupt)
         std::cout << fmt::format("corrupt journal entry (left in place): {}: {}\n", c.path, c.error);
-    if (report.repaired.empty() && report.left.empty() && report.failed.empty() && report.corrupt.empty())
+    for (const auto& u : report.untrusted)
+        std::cout << fmt::format("NOT acted on ({}: the file is owned by {}, not by you, SYSTEM or Administrators): {}\n",
+                                 to_string(u.file.trust), u.file.owner_sid.value_or("an unreadable owner"),
+                                 entry_text(u.file));
+    if (report.repaired.empty() && report.left.empty() && report.failed.empty() && report.corrupt.empty() &&
+        report.untrusted.empty())
         std::cout << fmt::format("nothing to repair ({})\n", report.dir);
     return status;
 }
@@ -94,7 +107,8 @@ void add_repair(CLI::App& app, Command& cmd) {
     auto o = std::make_shared<RepairOptions>();
     auto* sub = app.add_subcommand("repair", "Remove grants left behind by launchers that ended before taking them back");
     sub->add_option("--journal", o->dir, "the journal folder (default: SAFELAUNCH_JOURNAL_DIR, else "
-                                         "%ProgramData%\\safelaunch\\grants, else %LOCALAPPDATA%\\safelaunch\\grants)");
+                                         "%ProgramData%\\safelaunch\\grants for SYSTEM and elevated administrators, "
+                                         "else the per-user %LOCALAPPDATA%\\safelaunch\\grants)");
     sub->add_flag("--json", o->json, "the report as JSON on stdout");
     sub->footer("Exit status: 0 nothing left to repair or all repaired, 1 some grant could not be repaired (listed), "
                 "2 bad usage or the journal could not be read.");

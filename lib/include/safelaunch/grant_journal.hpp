@@ -72,7 +72,8 @@ struct GrantOwnerFacts {
         running,    // a process with that pid runs (start_time says whether it is the same one)
         exited,     // the pid still names a process object, but it has exited
         not_found,  // no process with that pid (OpenProcess: ERROR_INVALID_PARAMETER)
-        unknown,    // could not be told (e.g. access denied and no start time)
+        unknown,    // whether it runs could not be told: no handle with SYNCHRONIZE to wait on
+                    // (GetExitCodeProcess == STILL_ACTIVE is no proof: a process may exit with 259)
     };
     State state = State::unknown;
     std::optional<std::uint64_t> start_time;  // FILETIME creation time when it could be read
@@ -87,7 +88,9 @@ enum class GrantEntryDecision {
 };
 
 // The staleness rule. A pid alone is not an identity (pids are reused), so the owner counts as
-// alive only when a running process has that pid *and* the journaled start time.
+// alive only when a running process has that pid *and* the journaled start time. When it cannot be
+// told whether the pid's process runs, a different start time still proves the owner gone;
+// otherwise the entry is undecided.
 [[nodiscard]] GrantEntryDecision decide_grant_entry(const GrantJournalEntry& entry, const GrantOwnerFacts& owner,
                                                     std::uint32_t current_session_id) noexcept;
 

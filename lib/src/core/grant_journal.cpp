@@ -170,7 +170,14 @@ GrantEntryDecision decide_grant_entry(const GrantJournalEntry& entry, const Gran
             if (*owner.start_time == entry.owner_start_time) return GrantEntryDecision::owned;
             stale = true;  // the pid was reused by a later process
             break;
-        case State::unknown: return GrantEntryDecision::undecided;
+        case State::unknown:
+            // m8: whether it runs cannot be told (no SYNCHRONIZE handle), but a start time that
+            // differs from the journaled one proves the pid names another process: the owner is gone.
+            if (owner.start_time && *owner.start_time != entry.owner_start_time) {
+                stale = true;
+                break;
+            }
+            return GrantEntryDecision::undecided;
     }
     if (!stale) return GrantEntryDecision::undecided;
     // "WinSta0\\Default" names a different object in every session: only repair where it was made.

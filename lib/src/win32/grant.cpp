@@ -1,6 +1,8 @@
 #include "safelaunch/win32/grant.hpp"
 
+#include "safelaunch/grant_share.hpp"
 #include "safelaunch/win32/grant_journal.hpp"
+#include "safelaunch/win32/grant_lock.hpp"
 #include "safelaunch/win32/user_object.hpp"
 #include "win32/api_failure.hpp"
 
@@ -13,6 +15,10 @@
 #include <vector>
 
 namespace safelaunch::win32 {
+
+using detail::fail;
+using detail::widen;
+
 namespace {
 
 // SIDs that stand for many users or processes: a desktop/station ACE for one of them opens the
@@ -74,6 +80,53 @@ struct AllowedAce {  // ACCESS_ALLOWED_ACE without the SidStart placeholder
     ACCESS_MASK mask;
 };
 
+// A copy of `dacl` with an ACCESS_ALLOWED ACE (sid, mask) in canonical order: explicit deny ACEs,
+// then explicit allow (ours goes first there), then inherited.
+std::vector<DWORD> dacl_with_allow_ace(ACL* dacl, PSID sid, DWORD mask, const std::string& where, std::error_code& ec,
+                                       ApiFailure* failure) {
+    ACL_SIZE_INFORMATION size_info{};
+    if (!::GetAclInformation(dacl, &size_info, sizeof(size_info), AclSizeInformation)) {
+        const DWORD e = ::GetLastError();
+        fail(ec, failure, "GetAclInformation", where, e);
+        return {};
+    }
+    const DWORD acl_revision = dacl->AclRevision;
+    const DWORD new_size = size_info.AclBytesInUse + static_cast<DWORD>(sizeof(AllowedAce)) + ::GetLengthSid(sid);
+    std::vector<DWORD> acl_buffer(new_size / sizeof(DWORD) + 1);  // ACLs are DWORD-aligned
+    auto* acl = reinterpret_cast<PACL>(acl_buffer.data());
+    if (!::InitializeAcl(acl, static_cast<DWORD>(acl_buffer.size() * sizeof(DWORD)), acl_revision)) {
+        const DWORD e = ::GetLastError();
+        fail(ec, failure, "InitializeAcl", where, e);
+        return {};
+    }
+    bool added = false;
+    const auto add_ours = [&]() -> bool {
+        added = true;
+        if (::AddAccessAllowedAce(acl, acl_revision, mask, sid)) return true;
+        const DWORD e = ::GetLastError();
+        fail(ec, failure, "AddAccessAllowedAce", where, e);
+        return false;
+    };
+    for (DWORD i = 0; i < size_info.AceCount; ++i) {
+        LPVOID ace = nullptr;
+        if (!::GetAce(dacl, i, &ace)) {
+            const DWORD e = ::GetLastError();
+            fail(ec, failure, "GetAce", where, e);
+            return {};
+        }
+        const auto* header = static_cast<const ACE_HEADER*>(ace);
+        const bool explicit_deny = header->AceType == ACCESS_DENIED_ACE_TYPE && !(header->AceFlags & INHERITED_ACE);
+        if (!added && !explicit_deny && !add_ours()) return {};
+        if (!::AddAce(acl, acl_revision, MAXDWORD, ace, header->AceSize)) {
+            const DWORD e = ::GetLastError();
+            fail(ec, failure, "AddAce", where, e);
+            return {};
+        }
+    }
+    if (!added && !add_ours()) return {};
+    return acl_buffer;
+}
+
 }  // namespace
 
 std::optional<std::string> grant_sid_refusal(std::string_view sid, bool allow_non_logon_sid) {
@@ -87,16 +140,15 @@ std::optional<std::string> grant_sid_refusal(std::string_view sid, bool allow_no
 ScopedGrant::ScopedGrant(ScopedGrant&& other) noexcept
     : desktop_(std::move(other.desktop_)),
       station_(std::move(other.station_)),
-      prior_sd_(std::move(other.prior_sd_)),
-      prior_dacl_(std::exchange(other.prior_dacl_, nullptr)),
-      prior_protected_(other.prior_protected_),
       active_(std::exchange(other.active_, false)),
+      added_ace_(other.added_ace_),
       kind_(other.kind_),
       object_name_(std::move(other.object_name_)),
       sid_(std::move(other.sid_)),
       mask_(other.mask_),
       prior_sddl_(std::move(other.prior_sddl_)),
-      journal_path_(std::move(other.journal_path_)) {}
+      journal_path_(std::move(other.journal_path_)),
+      journal_dir_(std::move(other.journal_dir_)) {}
 
 ScopedGrant& ScopedGrant::operator=(ScopedGrant&& other) noexcept {
     if (this != &other) {
@@ -104,16 +156,15 @@ ScopedGrant& ScopedGrant::operator=(ScopedGrant&& other) noexcept {
         revert(ignored);
         desktop_ = std::move(other.desktop_);
         station_ = std::move(other.station_);
-        prior_sd_ = std::move(other.prior_sd_);
-        prior_dacl_ = std::exchange(other.prior_dacl_, nullptr);
-        prior_protected_ = other.prior_protected_;
         active_ = std::exchange(other.active_, false);
+        added_ace_ = other.added_ace_;
         kind_ = other.kind_;
         object_name_ = std::move(other.object_name_);
         sid_ = std::move(other.sid_);
         mask_ = other.mask_;
         prior_sddl_ = std::move(other.prior_sddl_);
         journal_path_ = std::move(other.journal_path_);
+        journal_dir_ = std::move(other.journal_dir_);
     }
     return *this;
 }
@@ -130,14 +181,40 @@ HANDLE ScopedGrant::handle() const noexcept {
 void ScopedGrant::revert(std::error_code& ec, ApiFailure* failure) {
     ec.clear();
     if (!active_) return;
-    set_dacl(handle(), prior_dacl_, prior_protected_, ec, failure);
-    if (ec) {
-        if (failure) failure->object = "revert grant of " + sid_ + " on " + object_name_;
-        return;  // still active: a later revert may succeed
+    const auto where = "revert grant of " + sid_ + " on " + object_name_;
+    PSID raw_sid = nullptr;
+    if (!::ConvertStringSidToSidW(widen(sid_).c_str(), &raw_sid)) {
+        const DWORD e = ::GetLastError();
+        fail(ec, failure, "ConvertStringSidToSidW", where, e);
+        return;
+    }
+    const unique_hlocal sid_owner(raw_sid);
+    GrantLock lock;
+    bool remove = true;  // an unjournaled grant owns its own ACE
+    if (journaled()) {
+        lock = lock_grant_object(kind_, object_name_, kGrantLockTimeout, ec, failure);
+        if (ec) return;  // still active: a later revert may succeed
+        const auto matching = count_matching_aces(handle(), raw_sid, mask_, ec, failure);
+        if (ec) {
+            if (failure) failure->object = where;
+            return;
+        }
+        GrantJournalEntry group;
+        group.object_kind = kind_;
+        group.object_name = object_name_;
+        group.sid = sid_;
+        group.mask = mask_;
+        const auto others = count_grant_shares(journal_dir_, group, {journal_path_}, matching);
+        remove = decide_share_release(others) == ShareRelease::remove_ace;
+    }
+    if (remove) {
+        (void)remove_one_matching_ace(handle(), raw_sid, mask_, ec, failure);
+        if (ec) {
+            if (failure) failure->object = where;
+            return;  // still active: a later revert may succeed
+        }
     }
     active_ = false;
-    prior_dacl_ = nullptr;
-    prior_sd_.reset();
     desktop_.reset();
     station_.reset();
     if (!journal_path_.empty()) {
@@ -197,6 +274,20 @@ ScopedGrant grant_access_impl(HANDLE object, ObjectKind kind, const GrantRequest
     ::MapGenericMask(&mask, const_cast<GENERIC_MAPPING*>(&mapping));
     grant.mask_ = mask;
 
+    // Journaled grants are counted shares, decided and made under the object's lock.
+    const bool journaled = request.journal && names_object_in_full(request.object_name, dup, kind);
+    GrantLock lock;
+    if (journaled) {
+        grant.journal_dir_ = grant_journal_dir(ec, failure);
+        if (ec) {
+            if (failure) failure->object = where + ": cannot journal the grant (" + failure->object + ")";
+            return {};
+        }
+        lock = lock_grant_object(kind, request.object_name, kGrantLockTimeout, ec, failure);
+        if (ec) return {};
+    }
+
+    // The DACL as it is now, under the lock: the one our ACE goes into.
     PSECURITY_DESCRIPTOR prior_sd = nullptr;
     PACL prior_dacl = nullptr;
     if (const DWORD e = ::GetSecurityInfo(dup, SE_WINDOW_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr,
@@ -205,7 +296,7 @@ ScopedGrant grant_access_impl(HANDLE object, ObjectKind kind, const GrantRequest
         fail(ec, failure, "GetSecurityInfo", where, e);
         return {};
     }
-    grant.prior_sd_.reset(prior_sd);
+    const unique_hlocal prior_sd_owner(prior_sd);
     SECURITY_DESCRIPTOR_CONTROL control = 0;
     DWORD revision = 0;
     BOOL present = FALSE, defaulted = FALSE;
@@ -216,77 +307,58 @@ ScopedGrant grant_access_impl(HANDLE object, ObjectKind kind, const GrantRequest
              where + ": no DACL or a NULL DACL (open to all): adding an ACE would restrict it", ERROR_INVALID_ACL);
         return {};
     }
-    grant.prior_dacl_ = prior_dacl;
-    grant.prior_protected_ = (control & SE_DACL_PROTECTED) != 0;
+    const bool prior_protected = (control & SE_DACL_PROTECTED) != 0;
     if (auto text = get_sddl(dup, ec, nullptr); !ec) grant.prior_sddl_ = std::move(text.sddl);
     ec.clear();  // the prior SDDL is for the journal only
 
-    ACL_SIZE_INFORMATION size_info{};
-    if (!::GetAclInformation(prior_dacl, &size_info, sizeof(size_info), AclSizeInformation)) {
-        const DWORD e = ::GetLastError();
-        fail(ec, failure, "GetAclInformation", where, e);
-        return {};
+    bool access_missing = true;
+    if (request.access_token) {
+        const auto check = access_check(request.access_token, dup, mask, kind, ec, failure);
+        if (ec) return {};
+        access_missing = !check.all_granted;
     }
-    const DWORD acl_revision = prior_dacl->AclRevision;
-    const DWORD new_size = size_info.AclBytesInUse + static_cast<DWORD>(sizeof(AllowedAce)) + ::GetLengthSid(raw_sid);
-    std::vector<DWORD> acl_buffer(new_size / sizeof(DWORD) + 1);  // ACLs are DWORD-aligned
-    auto* acl = reinterpret_cast<PACL>(acl_buffer.data());
-    if (!::InitializeAcl(acl, static_cast<DWORD>(acl_buffer.size() * sizeof(DWORD)), acl_revision)) {
-        const DWORD e = ::GetLastError();
-        fail(ec, failure, "InitializeAcl", where, e);
-        return {};
+    ShareTake take = access_missing ? ShareTake::add_ace : ShareTake::none;
+    if (journaled) {
+        GrantJournalEntry group;
+        group.object_kind = kind;
+        group.object_name = request.object_name;
+        group.sid = sid;
+        group.mask = mask;
+        const auto matching = count_matching_aces(dup, raw_sid, mask, ec, failure);
+        if (ec) return {};
+        take = decide_share_take(count_grant_shares(grant.journal_dir_, group, {}, matching), access_missing);
     }
-    // Canonical order: explicit deny ACEs, then explicit allow (ours goes first there), then inherited.
-    bool added = false;
-    const auto add_ours = [&]() -> bool {
-        added = true;
-        if (::AddAccessAllowedAce(acl, acl_revision, mask, raw_sid)) return true;
-        const DWORD e = ::GetLastError();
-        fail(ec, failure, "AddAccessAllowedAce", where, e);
-        return false;
-    };
-    for (DWORD i = 0; i < size_info.AceCount; ++i) {
-        LPVOID ace = nullptr;
-        if (!::GetAce(prior_dacl, i, &ace)) {
-            const DWORD e = ::GetLastError();
-            fail(ec, failure, "GetAce", where, e);
-            return {};
-        }
-        const auto* header = static_cast<const ACE_HEADER*>(ace);
-        const bool explicit_deny = header->AceType == ACCESS_DENIED_ACE_TYPE && !(header->AceFlags & INHERITED_ACE);
-        if (!added && !explicit_deny && !add_ours()) return {};
-        if (!::AddAce(acl, acl_revision, MAXDWORD, ace, header->AceSize)) {
-            const DWORD e = ::GetLastError();
-            fail(ec, failure, "AddAce", where, e);
-            return {};
-        }
-    }
-    if (!added && !add_ours()) return {};
+    if (take == ShareTake::none) return {};  // not ours to hold: no share, no ACE, no error
 
+    std::vector<DWORD> acl;
+    if (take == ShareTake::add_ace) {
+        acl = dacl_with_allow_ace(prior_dacl, raw_sid, mask, where, ec, failure);
+        if (ec) return {};
+    }
     // The journal entry goes to disk before the ACE goes into the DACL: a crash between the two
     // leaves an entry without an ACE, which a repair simply deletes.
-    if (request.journal && names_object_in_full(request.object_name, dup, kind)) {
-        const auto dir = grant_journal_dir(ec, failure);
-        if (!ec) {
-            const auto entry = new_grant_journal_entry(kind, request.object_name, sid, mask,
-                                                       grant.prior_sddl_.empty() ? std::nullopt
-                                                                                 : std::optional(grant.prior_sddl_));
-            grant.journal_path_ = write_grant_journal_entry(dir, entry, ec, failure);
-        }
+    if (journaled) {
+        const auto entry = new_grant_journal_entry(kind, request.object_name, sid, mask,
+                                                   grant.prior_sddl_.empty() ? std::nullopt
+                                                                             : std::optional(grant.prior_sddl_));
+        grant.journal_path_ = write_grant_journal_entry(grant.journal_dir_, entry, ec, failure);
         if (ec) {
             if (failure) failure->object = where + ": cannot journal the grant (" + failure->object + ")";
             return {};
         }
     }
-    set_dacl(dup, acl, grant.prior_protected_, ec, failure);
-    if (ec) {
-        if (failure) failure->object = where;
-        if (grant.journaled()) {
-            std::error_code ignored;
-            remove_grant_journal_entry(grant.journal_path_, ignored);
-            grant.journal_path_.clear();
+    if (take == ShareTake::add_ace) {
+        set_dacl(dup, reinterpret_cast<const ACL*>(acl.data()), prior_protected, ec, failure);
+        if (ec) {
+            if (failure) failure->object = where;
+            if (grant.journaled()) {
+                std::error_code ignored;
+                remove_grant_journal_entry(grant.journal_path_, ignored);
+                grant.journal_path_.clear();
+            }
+            return {};
         }
-        return {};
+        grant.added_ace_ = true;
     }
     grant.active_ = true;
     return grant;

@@ -1,5 +1,6 @@
 #include "safelaunch/win32/grant_journal.hpp"
 
+#include "safelaunch/win32/grant_lock.hpp"
 #include "safelaunch/win32/handles.hpp"
 #include "safelaunch/win32/security.hpp"
 #include "safelaunch/win32/user_object.hpp"
@@ -12,7 +13,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 namespace safelaunch::win32 {
@@ -59,16 +62,6 @@ bool create_directories(const std::wstring& path, std::error_code& ec, ApiFailur
     return true;
 }
 
-// Can this process create files in `dir`? A probe that deletes itself on close.
-bool writable(const std::wstring& dir) {
-    const auto probe = dir + L"\\.probe-" + std::to_wstring(::GetCurrentProcessId());
-    const HANDLE h = ::CreateFileW(probe.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS,
-                                   FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, nullptr);
-    if (h == INVALID_HANDLE_VALUE) return false;
-    ::CloseHandle(h);
-    return true;
-}
-
 std::string utc_now() {
     SYSTEMTIME t{};
     ::GetSystemTime(&t);
@@ -97,19 +90,42 @@ bool same_name(std::string_view a, std::string_view b) {
                                   TRUE) == CSTR_EQUAL;
 }
 
+// The share group: same kind, SID and mask, and a name that names the same object (as the lock
+// name does, case-insensitively).
+bool in_group(const GrantJournalEntry& a, const GrantJournalEntry& b) {
+    return a.object_kind == b.object_kind && a.sid == b.sid && a.mask == b.mask && same_name(a.object_name, b.object_name);
+}
+
 // CreateFileW with its INVALID_HANDLE_VALUE turned into the null "none" of unique_handle.
 unique_handle create_file(const std::wstring& path, DWORD access, DWORD share, DWORD disposition) {
     const HANDLE h = ::CreateFileW(path.c_str(), access, share, nullptr, disposition, FILE_ATTRIBUTE_NORMAL, nullptr);
     return unique_handle(h == INVALID_HANDLE_VALUE ? nullptr : h);
 }
 
-std::string read_whole_file(const std::wstring& path, DWORD& error) {
+// The file's owner SID, read from an open handle (READ_CONTROL): the file that was read, not one
+// swapped in under its name since.
+std::optional<std::string> file_owner(HANDLE file) {
+    PSID owner = nullptr;
+    PSECURITY_DESCRIPTOR sd = nullptr;
+    if (::GetSecurityInfo(file, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &owner, nullptr, nullptr, nullptr, &sd) !=
+        ERROR_SUCCESS)
+        return std::nullopt;
+    const unique_hlocal sd_owner(sd);
+    if (!owner) return std::nullopt;
+    auto text = sid_to_string(owner);
+    if (text.empty()) return std::nullopt;
+    return text;
+}
+
+std::string read_whole_file(const std::wstring& path, DWORD& error, std::optional<std::string>* owner = nullptr) {
     error = ERROR_SUCCESS;
+    // GENERIC_READ includes READ_CONTROL, which GetSecurityInfo(OWNER) needs.
     const auto h = create_file(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, OPEN_EXISTING);
     if (!h) {
         error = ::GetLastError();
         return {};
     }
+    if (owner) *owner = file_owner(h.get());
     std::string text;
     char buffer[4096];
     for (;;) {
@@ -152,7 +168,111 @@ AceMatch find_matching_aces(const ACL* dacl, PSID sid, DWORD mask) {
 
 bool object_missing(DWORD e) { return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND; }
 
+// M13: SYSTEM and Administrators only; a per-user journal adds the user. Protected: nothing
+// inherited from %ProgramData% (where BUILTIN\Users may create files and folders).
+constexpr const wchar_t* kAdminJournalSddl = L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
+
+bool protect_journal_dir(const std::wstring& dir, const std::wstring& sddl, std::error_code& ec, ApiFailure* failure) {
+    PSECURITY_DESCRIPTOR sd = nullptr;
+    if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &sd, nullptr)) {
+        const DWORD e = ::GetLastError();
+        fail(ec, failure, "ConvertStringSecurityDescriptorToSecurityDescriptorW", narrow(sddl), e);
+        return false;
+    }
+    const unique_hlocal sd_owner(sd);
+    BOOL present = FALSE, defaulted = FALSE;
+    PACL dacl = nullptr;
+    ::GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
+    std::wstring path = dir;  // SetNamedSecurityInfoW takes a non-const name
+    if (const DWORD e = ::SetNamedSecurityInfoW(path.data(), SE_FILE_OBJECT,
+                                                DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+                                                nullptr, nullptr, dacl, nullptr);
+        e != ERROR_SUCCESS) {
+        fail(ec, failure, "SetNamedSecurityInfoW", narrow(dir) + ": the journal's DACL", e);
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
+
+std::string current_user_sid() {
+    HANDLE raw = nullptr;
+    if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &raw)) return {};
+    const unique_handle token(raw);
+    DWORD size = 0;
+    ::GetTokenInformation(token.get(), TokenUser, nullptr, 0, &size);
+    if (size == 0) return {};
+    std::vector<std::byte> buffer(size);
+    if (!::GetTokenInformation(token.get(), TokenUser, buffer.data(), size, &size)) return {};
+    return sid_to_string(reinterpret_cast<const TOKEN_USER*>(buffer.data())->User.Sid);
+}
+
+bool caller_is_administrator() {
+    if (current_user_sid() == "S-1-5-18") return true;
+    SID_IDENTIFIER_AUTHORITY nt = SECURITY_NT_AUTHORITY;
+    PSID admins = nullptr;
+    if (!::AllocateAndInitializeSid(&nt, 2, SECURITY_BUILTIN_DOMAIN_RID, DOMAIN_ALIAS_RID_ADMINS, 0, 0, 0, 0, 0, 0,
+                                    &admins))
+        return false;
+    BOOL member = FALSE;
+    // Token NULL: the calling thread's effective token; true only when the group is enabled
+    // (an unelevated UAC token has it deny-only).
+    const BOOL ok = ::CheckTokenMembership(nullptr, admins, &member);
+    ::FreeSid(admins);
+    return ok && member;
+}
+
+std::size_t count_matching_aces(HANDLE object, PSID sid, std::uint32_t mask, std::error_code& ec,
+                                ApiFailure* failure) {
+    ec.clear();
+    PSECURITY_DESCRIPTOR sd = nullptr;
+    PACL dacl = nullptr;
+    if (const DWORD e = ::GetSecurityInfo(object, SE_WINDOW_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr, &dacl,
+                                          nullptr, &sd);
+        e != ERROR_SUCCESS) {
+        fail(ec, failure, "GetSecurityInfo", "window object", e);
+        return 0;
+    }
+    const unique_hlocal sd_owner(sd);
+    return find_matching_aces(dacl, sid, mask).count;
+}
+
+bool remove_one_matching_ace(HANDLE object, PSID sid, std::uint32_t mask, std::error_code& ec, ApiFailure* failure) {
+    ec.clear();
+    PSECURITY_DESCRIPTOR sd = nullptr;
+    PACL dacl = nullptr;
+    if (const DWORD e = ::GetSecurityInfo(object, SE_WINDOW_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr, &dacl,
+                                          nullptr, &sd);
+        e != ERROR_SUCCESS) {
+        fail(ec, failure, "GetSecurityInfo", "window object", e);
+        return false;
+    }
+    const unique_hlocal sd_owner(sd);
+    const auto match = find_matching_aces(dacl, sid, mask);
+    if (match.count == 0) return false;
+    SECURITY_DESCRIPTOR_CONTROL control = 0;
+    DWORD revision = 0;
+    ::GetSecurityDescriptorControl(sd, &control, &revision);
+    ACL_SIZE_INFORMATION info{};
+    if (!::GetAclInformation(dacl, &info, sizeof info, AclSizeInformation)) {
+        const DWORD e = ::GetLastError();
+        fail(ec, failure, "GetAclInformation", "window object", e);
+        return false;
+    }
+    // Copy the DACL, then delete the one ACE: order and every other ACE stay as they are.
+    std::vector<DWORD> buffer(info.AclBytesInUse / sizeof(DWORD) + 1);
+    auto* copy = reinterpret_cast<PACL>(buffer.data());
+    std::memcpy(copy, dacl, info.AclBytesInUse);
+    copy->AclSize = static_cast<WORD>(buffer.size() * sizeof(DWORD));
+    if (!::DeleteAce(copy, match.index)) {
+        const DWORD e = ::GetLastError();
+        fail(ec, failure, "DeleteAce", "window object", e);
+        return false;
+    }
+    set_dacl(object, copy, (control & SE_DACL_PROTECTED) != 0, ec, failure);
+    return !ec;
+}
 
 std::string grant_journal_dir(std::error_code& ec, ApiFailure* failure) {
     ec.clear();
@@ -160,19 +280,33 @@ std::string grant_journal_dir(std::error_code& ec, ApiFailure* failure) {
         if (!create_directories(dir, ec, failure)) return {};
         return narrow(dir);
     }
-    if (auto program_data = env_var(L"ProgramData"); !program_data.empty()) {
+    if (caller_is_administrator()) {
+        const auto program_data = env_var(L"ProgramData");
+        if (program_data.empty()) {
+            fail(ec, failure, "GetEnvironmentVariableW", "%ProgramData% is not set", ERROR_ENVVAR_NOT_FOUND);
+            return {};
+        }
         const auto dir = program_data + L"\\safelaunch\\grants";
-        std::error_code ignored;
-        if (create_directories(dir, ignored, nullptr) && writable(dir)) return narrow(dir);
+        // Applied on every use, not only at creation: a folder made by an older version (or
+        // pre-created by someone else) may let users in.
+        if (!create_directories(dir, ec, failure) || !protect_journal_dir(dir, kAdminJournalSddl, ec, failure))
+            return {};
+        return narrow(dir);
     }
     const auto local = env_var(L"LOCALAPPDATA");
     if (local.empty()) {
-        fail(ec, failure, "GetEnvironmentVariableW", "neither %ProgramData% (writable) nor %LOCALAPPDATA% is set",
-             ERROR_ENVVAR_NOT_FOUND);
+        fail(ec, failure, "GetEnvironmentVariableW", "%LOCALAPPDATA% is not set", ERROR_ENVVAR_NOT_FOUND);
         return {};
     }
     const auto dir = local + L"\\safelaunch\\grants";
-    if (!create_directories(dir, ec, failure)) return {};
+    const auto user = current_user_sid();
+    if (user.empty()) {
+        fail(ec, failure, "GetTokenInformation", "TokenUser of this process", ERROR_INVALID_SID);
+        return {};
+    }
+    if (!create_directories(dir, ec, failure) ||
+        !protect_journal_dir(dir, std::wstring(kAdminJournalSddl) + L"(A;OICI;FA;;;" + widen(user) + L")", ec, failure))
+        return {};
     return narrow(dir);
 }
 
@@ -275,10 +409,12 @@ GrantJournalListing read_grant_journal(const std::string& dir, std::error_code& 
     ::FindClose(find);
     std::sort(names.begin(), names.end());  // oldest launcher first is not promised; stable output is
 
+    const auto caller = current_user_sid();
     for (const auto& name : names) {
         const auto path = wdir + L"\\" + name;
         DWORD e = ERROR_SUCCESS;
-        const auto text = read_whole_file(path, e);
+        std::optional<std::string> owner;
+        const auto text = read_whole_file(path, e, &owner);
         if (e == ERROR_FILE_NOT_FOUND) continue;  // its grant was taken back while we listed
         if (e != ERROR_SUCCESS) {
             listing.corrupt.push_back({narrow(path), fmt::format("cannot be read: {} {}", e, win32_error_name(e))});
@@ -292,37 +428,64 @@ GrantJournalListing read_grant_journal(const std::string& dir, std::error_code& 
             error = fmt::format("field 'id': '{}' is not the file's name", stem);
         }
         if (!entry) listing.corrupt.push_back({narrow(path), error});
-        else listing.entries.push_back({narrow(path), std::move(*entry)});
+        else listing.entries.push_back({narrow(path), std::move(*entry), owner, decide_entry_trust(owner, caller)});
     }
     return listing;
 }
 
 GrantOwnerFacts gather_grant_owner_facts(std::uint32_t pid) {
     GrantOwnerFacts facts;
-    unique_handle process(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION | SYNCHRONIZE, FALSE, pid));
-    if (!process) process.reset(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
+    const auto start_of = [](HANDLE process) -> std::optional<std::uint64_t> {
+        FILETIME created{}, exited{}, kernel{}, user{};
+        if (!::GetProcessTimes(process, &created, &exited, &kernel, &user)) return std::nullopt;
+        return filetime_value(created);
+    };
+    const unique_handle process(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION | SYNCHRONIZE, FALSE, pid));
     if (!process) {
         const DWORD e = ::GetLastError();
         // ERROR_INVALID_PARAMETER is what OpenProcess says for a pid no process has.
         if (e == ERROR_INVALID_PARAMETER) {
             facts.state = GrantOwnerFacts::State::not_found;
-        } else {
-            facts.state = GrantOwnerFacts::State::unknown;
-            facts.detail = fmt::format("OpenProcess({}) failed: {} {}", pid, e, win32_error_name(e));
+            return facts;
         }
+        // m8: without SYNCHRONIZE nothing tells a running process from one that exited with 259
+        // (STILL_ACTIVE). The start time alone can still prove the pid names another process.
+        facts.state = GrantOwnerFacts::State::unknown;
+        facts.detail = fmt::format("OpenProcess({}, SYNCHRONIZE) failed: {} {}", pid, e, win32_error_name(e));
+        if (const unique_handle limited(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid)); limited)
+            facts.start_time = start_of(limited.get());
         return facts;
     }
-    FILETIME created{}, exited{}, kernel{}, user{};
-    if (::GetProcessTimes(process.get(), &created, &exited, &kernel, &user))
-        facts.start_time = filetime_value(created);
+    facts.start_time = start_of(process.get());
     // A process object outlives its process while handles to it are open: ask whether it ended.
-    DWORD code = 0;
-    const DWORD wait = ::WaitForSingleObject(process.get(), 0);
-    if (wait == WAIT_OBJECT_0) facts.state = GrantOwnerFacts::State::exited;
-    else if (wait == WAIT_TIMEOUT) facts.state = GrantOwnerFacts::State::running;
-    else if (::GetExitCodeProcess(process.get(), &code))  // opened without SYNCHRONIZE
-        facts.state = code == STILL_ACTIVE ? GrantOwnerFacts::State::running : GrantOwnerFacts::State::exited;
-    else facts.detail = fmt::format("cannot tell whether pid {} runs", pid);
+    switch (::WaitForSingleObject(process.get(), 0)) {
+        case WAIT_OBJECT_0: facts.state = GrantOwnerFacts::State::exited; break;
+        case WAIT_TIMEOUT: facts.state = GrantOwnerFacts::State::running; break;
+        default: {
+            const DWORD e = ::GetLastError();
+            facts.state = GrantOwnerFacts::State::unknown;
+            facts.detail = fmt::format("WaitForSingleObject on pid {} failed: {} {}", pid, e, win32_error_name(e));
+        }
+    }
+    return facts;
+}
+
+GrantShareFacts count_grant_shares(const std::string& dir, const GrantJournalEntry& group,
+                                   const std::vector<std::string>& exclude, std::size_t matching_aces) {
+    GrantShareFacts facts;
+    facts.matching_aces = matching_aces;
+    std::error_code ec;
+    const auto listing = read_grant_journal(dir, ec, nullptr);
+    const auto session = current_session_id();
+    for (const auto& f : listing.entries) {
+        // Another session's "WinSta0\\Default" is another object: its shares are not counted here.
+        if (f.trust != EntryTrust::trusted || !in_group(f.entry, group) || f.entry.owner_session_id != session ||
+            std::find(exclude.begin(), exclude.end(), f.path) != exclude.end())
+            continue;
+        const auto decision = decide_grant_entry(f.entry, gather_grant_owner_facts(f.entry.owner_pid), session);
+        if (holds_share(decision)) ++facts.live_shares;
+        else ++facts.stale_shares;
+    }
     return facts;
 }
 
@@ -330,83 +493,99 @@ std::string_view to_string(AceRemoval removal) noexcept {
     switch (removal) {
         case AceRemoval::removed: return "ACE removed";
         case AceRemoval::absent: return "ACE already gone";
+        case AceRemoval::kept: return "ACE kept for live shares";
         case AceRemoval::object_gone: return "object gone";
     }
     return "unknown";
 }
 
-AceRemoval remove_granted_ace(ObjectKind kind, const std::string& object_name, const std::string& sid,
-                              std::uint32_t mask, const std::function<std::size_t()>& live_holders,
-                              std::error_code& ec, ApiFailure* failure) {
-    ec.clear();
-    const auto where = fmt::format("{} {}", kind == ObjectKind::desktop ? "desktop" : "window station", object_name);
+namespace {
+
+// Opens the journaled object by name with READ_CONTROL | WRITE_DAC. nullopt with ec clear: the
+// object no longer exists.
+struct OpenedObject {
+    unique_hwinsta station;
+    unique_hdesk desk;
+    [[nodiscard]] HANDLE get() const { return desk ? static_cast<HANDLE>(desk.get()) : static_cast<HANDLE>(station.get()); }
+};
+std::optional<OpenedObject> open_journaled_object(ObjectKind kind, const std::string& object_name, std::error_code& ec,
+                                                  ApiFailure* failure) {
     const auto name = split_grant_object_name(object_name);
     const bool is_desktop = kind == ObjectKind::desktop;
+    OpenedObject o;
     ApiFailure open_failure;
-    auto station = open_window_station(name.station, is_desktop ? WINSTA_ENUMDESKTOPS | WINSTA_READATTRIBUTES
-                                                                : READ_CONTROL | WRITE_DAC,
-                                       ec, &open_failure);
-    unique_hdesk desk;
-    if (!ec && is_desktop) desk = open_desktop(station.get(), name.desktop, READ_CONTROL | WRITE_DAC, ec, &open_failure);
+    o.station = open_window_station(name.station, is_desktop ? WINSTA_ENUMDESKTOPS | WINSTA_READATTRIBUTES
+                                                             : READ_CONTROL | WRITE_DAC,
+                                    ec, &open_failure);
+    if (!ec && is_desktop) o.desk = open_desktop(o.station.get(), name.desktop, READ_CONTROL | WRITE_DAC, ec, &open_failure);
     if (ec) {
         if (ec.category() == win32_category() && object_missing(static_cast<DWORD>(ec.value()))) {
             ec.clear();
-            return AceRemoval::object_gone;
+            return std::nullopt;
         }
         if (failure) *failure = std::move(open_failure);
-        return AceRemoval::absent;
+        return std::nullopt;
     }
-    const HANDLE object = is_desktop ? static_cast<HANDLE>(desk.get()) : static_cast<HANDLE>(station.get());
-
-    PSID raw_sid = nullptr;
-    if (!::ConvertStringSidToSidW(widen(sid).c_str(), &raw_sid)) {
-        const DWORD e = ::GetLastError();
-        fail(ec, failure, "ConvertStringSidToSidW", sid, e);
-        return AceRemoval::absent;
-    }
-    const unique_hlocal sid_owner(raw_sid);
-
-    PSECURITY_DESCRIPTOR sd = nullptr;
-    PACL dacl = nullptr;
-    if (const DWORD e = ::GetSecurityInfo(object, SE_WINDOW_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr, &dacl,
-                                          nullptr, &sd);
-        e != ERROR_SUCCESS) {
-        fail(ec, failure, "GetSecurityInfo", where, e);
-        return AceRemoval::absent;
-    }
-    const unique_hlocal sd_owner(sd);
-    const auto match = find_matching_aces(dacl, raw_sid, mask);
-    if (match.count == 0 || match.count <= live_holders()) return AceRemoval::absent;
-
-    SECURITY_DESCRIPTOR_CONTROL control = 0;
-    DWORD revision = 0;
-    ::GetSecurityDescriptorControl(sd, &control, &revision);
-    ACL_SIZE_INFORMATION info{};
-    if (!::GetAclInformation(dacl, &info, sizeof info, AclSizeInformation)) {
-        const DWORD e = ::GetLastError();
-        fail(ec, failure, "GetAclInformation", where, e);
-        return AceRemoval::absent;
-    }
-    // Copy the DACL, then delete the one ACE: order and every other ACE stay as they are.
-    std::vector<DWORD> buffer(info.AclBytesInUse / sizeof(DWORD) + 1);
-    auto* copy = reinterpret_cast<PACL>(buffer.data());
-    std::memcpy(copy, dacl, info.AclBytesInUse);
-    copy->AclSize = static_cast<WORD>(buffer.size() * sizeof(DWORD));
-    if (!::DeleteAce(copy, match.index)) {
-        const DWORD e = ::GetLastError();
-        fail(ec, failure, "DeleteAce", where, e);
-        return AceRemoval::absent;
-    }
-    set_dacl(object, copy, (control & SE_DACL_PROTECTED) != 0, ec, failure);
-    if (ec) {
-        if (failure) failure->object = where;
-        return AceRemoval::absent;
-    }
-    return AceRemoval::removed;
+    return o;
 }
 
+// One group of stale entries (same object, SID and mask), under the object's lock: the ACE goes
+// when no live share of it is left, then every entry of the group goes.
+void repair_group(const std::string& dir, std::vector<GrantJournalFile>& group, GrantRepairReport& report) {
+    const auto& e = group.front().entry;
+    const auto where = fmt::format("{} {}", e.object_kind == ObjectKind::desktop ? "desktop" : "window station",
+                                   e.object_name);
+    const auto fail_all = [&](const ApiFailure& f) {
+        for (auto& file : group) report.failed.push_back({std::move(file), f});
+    };
+    std::error_code ec;
+    ApiFailure f;
+    const auto lock = lock_grant_object(e.object_kind, e.object_name, kGrantLockTimeout, ec, &f);
+    if (ec) return fail_all(f);
+    AceRemoval how = AceRemoval::object_gone;
+    if (const auto object = open_journaled_object(e.object_kind, e.object_name, ec, &f); object) {
+        PSID raw_sid = nullptr;
+        if (!::ConvertStringSidToSidW(widen(e.sid).c_str(), &raw_sid)) {
+            fail(ec, &f, "ConvertStringSidToSidW", e.sid, ::GetLastError());
+            return fail_all(f);
+        }
+        const unique_hlocal sid_owner(raw_sid);
+        const auto matching = count_matching_aces(object->get(), raw_sid, e.mask, ec, &f);
+        if (ec) {
+            f.object = where;
+            return fail_all(f);
+        }
+        std::vector<std::string> paths;
+        for (const auto& file : group) paths.push_back(file.path);
+        const auto others = count_grant_shares(dir, e, paths, matching);
+        if (decide_share_release(others) == ShareRelease::remove_ace) {
+            how = remove_one_matching_ace(object->get(), raw_sid, e.mask, ec, &f) ? AceRemoval::removed : AceRemoval::absent;
+            if (ec) {
+                f.object = where;
+                return fail_all(f);
+            }
+        } else {
+            how = matching > 0 ? AceRemoval::kept : AceRemoval::absent;
+        }
+    } else if (ec) {
+        return fail_all(f);
+    }
+    for (std::size_t i = 0; i < group.size(); ++i) {
+        ApiFailure rf;
+        remove_grant_journal_entry(group[i].path, ec, &rf);
+        // One ACE per group: the first entry reports what happened to it, the others had none of their own.
+        const auto entry_how = i == 0 || how == AceRemoval::object_gone ? how
+                               : how == AceRemoval::kept              ? AceRemoval::kept
+                                                                      : AceRemoval::absent;
+        if (ec) report.failed.push_back({std::move(group[i]), std::move(rf)});
+        else report.repaired.push_back({std::move(group[i]), entry_how});
+    }
+}
+
+}  // namespace
+
 bool GrantRepairReport::all_repaired() const noexcept {
-    return failed.empty() && corrupt.empty() &&
+    return failed.empty() && corrupt.empty() && untrusted.empty() &&
            std::all_of(left.begin(), left.end(), [](const Left& l) { return l.decision == GrantEntryDecision::owned; });
 }
 
@@ -418,13 +597,12 @@ GrantRepairReport repair_stale_grants(const std::string& dir, std::error_code& e
     report.corrupt = std::move(listing.corrupt);
     const auto session = current_session_id();
 
-    // Entries that still hold their ACE: owned, or undecided (treated as owned: never take a grant
-    // from a launcher that may still run).
-    const auto holds = [&](const GrantJournalEntry& e) {
-        const auto d = decide_grant_entry(e, gather_grant_owner_facts(e.owner_pid), session);
-        return d == GrantEntryDecision::owned || d == GrantEntryDecision::undecided;
-    };
+    std::vector<std::vector<GrantJournalFile>> groups;
     for (auto& file : listing.entries) {
+        if (file.trust != EntryTrust::trusted) {
+            report.untrusted.push_back({std::move(file)});
+            continue;
+        }
         const auto& e = file.entry;
         const auto owner = gather_grant_owner_facts(e.owner_pid);
         const auto decision = decide_grant_entry(e, owner, session);
@@ -436,23 +614,13 @@ GrantRepairReport repair_stale_grants(const std::string& dir, std::error_code& e
             report.left.push_back({std::move(file), decision, std::move(detail)});
             continue;
         }
-        // Live holders of the same ACE, counted from a fresh listing after the DACL was read.
-        const auto live_holders = [&]() -> std::size_t {
-            std::error_code lec;
-            const auto now = read_grant_journal(dir, lec, nullptr);
-            return static_cast<std::size_t>(std::count_if(now.entries.begin(), now.entries.end(), [&](const GrantJournalFile& f) {
-                const auto& o = f.entry;
-                return f.path != file.path && o.object_kind == e.object_kind && same_name(o.object_name, e.object_name) &&
-                       o.sid == e.sid && o.mask == e.mask && holds(o);
-            }));
-        };
-        ApiFailure f;
-        const auto how = remove_granted_ace(e.object_kind, e.object_name, e.sid, e.mask, live_holders, ec, &f);
-        if (!ec) remove_grant_journal_entry(file.path, ec, &f);
-        if (ec) report.failed.push_back({std::move(file), std::move(f)});
-        else report.repaired.push_back({std::move(file), how});
-        ec.clear();
+        const auto it = std::find_if(groups.begin(), groups.end(),
+                                     [&](const auto& g) { return in_group(g.front().entry, e); });
+        if (it == groups.end()) groups.push_back({std::move(file)});
+        else it->push_back(std::move(file));
     }
+    for (auto& group : groups) repair_group(dir, group, report);
+    ec.clear();
     return report;
 }
 

@@ -178,8 +178,11 @@ Preflight preflight(const LaunchRequest& request, const SafeLaunchOptions& optio
 
 namespace {
 
-// Grants the token's logon SID the needed rights on each object the analysis found lacking.
-bool grant_missing(const Preflight& p, std::vector<ScopedGrant>& grants, Outcome& out) {
+// Grants the token's logon SID the needed rights on each object the analysis found lacking, and
+// (C4) takes a share of any safelaunch grant the launch relies on where access was found: under
+// the object's lock the grant re-checks access with `token`, so an ACE another launcher takes
+// back meanwhile is added again. Objects that had access are best effort.
+bool grant_missing(const Preflight& p, HANDLE token, std::vector<ScopedGrant>& grants, Outcome& out) {
     const auto& facts = p.facts;
     if (!facts.token.logon_sid) {
         out.failure = ApiFailure{"grant", "the target token", make_win32_error(ERROR_INVALID_SID)};
@@ -187,7 +190,6 @@ bool grant_missing(const Preflight& p, std::vector<ScopedGrant>& grants, Outcome
     }
     const auto& sid = *facts.token.logon_sid;
     for (const auto& a : p.analysis.access) {
-        if (a.ok) continue;
         std::error_code ec;
         ApiFailure failure;
         const bool is_desktop = a.object.rfind("desktop ", 0) == 0;
@@ -197,13 +199,18 @@ bool grant_missing(const Preflight& p, std::vector<ScopedGrant>& grants, Outcome
             const auto name = is_desktop ? fmt::format("{}\\{}", facts.target.station, facts.target.desktop)
                                          : facts.target.station;
             GrantRequest req{name, sid, is_desktop ? kDesktopRightsNeeded : kStationRightsNeeded, false};
+            req.access_token = token;
             if (is_desktop) {
                 auto desk = open_desktop(station.get(), facts.target.desktop, READ_CONTROL | WRITE_DAC, ec, &failure);
                 if (!ec) grants.push_back(grant_access(desk.get(), req, ec, &failure));
             } else {
                 grants.push_back(grant_access(station.get(), req, ec, &failure));
             }
-            if (!ec)
+            if (a.ok) {  // nothing was missing: no share to hold is not a failure
+                ec.clear();
+                continue;
+            }
+            if (!ec && grants.back().active())
                 out.grants.push_back(fmt::format("{}: {} on {}", sid,
                                                  describe_rights(req.mask, is_desktop ? ObjectKind::desktop
                                                                                       : ObjectKind::window_station),
@@ -237,15 +244,22 @@ SafeChild safe_launch(const LaunchRequest& request, const SafeLaunchOptions& opt
         out.failure = failure;
         return sc;
     }
-    if (out.preflight.analysis.verdict == Verdict::blocked && options.grant &&
-        std::any_of(out.preflight.analysis.access.begin(), out.preflight.analysis.access.end(),
-                    [](const AccessCheckFacts& a) { return !a.ok; })) {
-        if (!grant_missing(out.preflight, sc.grants_, out)) {
+    const bool missing = std::any_of(out.preflight.analysis.access.begin(), out.preflight.analysis.access.end(),
+                                     [](const AccessCheckFacts& a) { return !a.ok; });
+    // C4: with --grant, also where nothing is missing (a share of a safelaunch ACE the launch relies on).
+    if (options.grant && (missing || out.preflight.facts.token.logon_sid)) {
+        const auto token = target_token(request, ec, &failure);
+        if (ec) {
+            out.not_started = NotStartedReason::token_failed;
+            out.failure = failure;
+            return sc;
+        }
+        if (!grant_missing(out.preflight, token.get(), sc.grants_, out)) {
             out.not_started = NotStartedReason::grant_failed;
             sc.grants_.clear();  // reverts any grant already made
             return sc;
         }
-        out.preflight = preflight(request, options, ec, &failure);  // the verdict with the grants in place
+        if (missing) out.preflight = preflight(request, options, ec, &failure);  // the verdict with the grants in place
     }
     if (out.preflight.analysis.verdict == Verdict::blocked && request.on_blocking == OnBlocking::refuse) {
         out.not_started = NotStartedReason::refused;
