@@ -37,6 +37,8 @@ void to_json(nlohmann::json& j, const ExitFacts& e);
 void from_json(const nlohmann::json& j, ExitFacts& e);
 void to_json(nlohmann::json& j, const CanaryFacts& c);
 void from_json(const nlohmann::json& j, CanaryFacts& c);
+void to_json(nlohmann::json& j, const LauncherFacts& l);
+void from_json(const nlohmann::json& j, LauncherFacts& l);
 void to_json(nlohmann::json& j, const Snapshot& s);
 void from_json(const nlohmann::json& j, Snapshot& s);
 
