@@ -299,6 +299,29 @@ TEST(Launch, AsUserFailureKeepsTheApiName) {
     EXPECT_EQ(failure.failure.api, "CreateProcessAsUserW");
 }
 
+// M11: RunAsLogon goes through CreateProcessWithLogonW with a plain STARTUPINFO (no
+// EXTENDED_STARTUPINFO_PRESENT, cb = sizeof(STARTUPINFOW)). An unknown user must fail as a logon
+// failure, not as ERROR_INVALID_PARAMETER from an undocumented STARTUPINFOEX.
+TEST(Launch, RunAsLogonWithAnUnknownUserFailsAsALogonFailure) {
+    LaunchRequest request;
+    request.program = child_path("child_exit");
+    request.args = {"0"};
+    request.run_as = RunAsLogon{"safelaunch-no-such-user", ".", "not-a-password", 0};
+    std::error_code ec;
+    LaunchFailure failure;
+    auto child = launch_process(request, ec, &failure);
+    EXPECT_FALSE(child.valid());
+    EXPECT_EQ(failure.kind, LaunchFailureKind::not_startable);
+    EXPECT_EQ(failure.failure.api, "CreateProcessWithLogonW");
+    EXPECT_TRUE(ec) << "a failed launch must say so";
+    if (::GetProcAddress(::GetModuleHandleW(L"ntdll.dll"), "wine_get_version")) {
+        // Wine 8: a stub that fails without setting an error code.
+        EXPECT_EQ(ec, make_win32_error(ERROR_CALL_NOT_IMPLEMENTED)) << failure.failure.describe();
+        GTEST_SKIP() << "Wine 8's CreateProcessWithLogonW is a stub: the STARTUPINFO it is given waits for Windows";
+    }
+    EXPECT_EQ(ec, make_win32_error(ERROR_LOGON_FAILURE)) << failure.failure.describe();
+}
+
 TEST(Launch, TimeoutThenTerminate) {
     LaunchRequest request;
     request.program = child_path("child_sleep");

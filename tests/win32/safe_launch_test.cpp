@@ -276,6 +276,25 @@ TEST(SafeLaunch, DllInitExitGetsAPostMortemDiagnosis) {
     }
 }
 
+// m3: ExitFacts::had_console comes from the launch (creation flags, our own console), not a constant.
+TEST(SafeLaunch, PostMortemSaysWhetherTheChildHadAConsole) {
+    auto r = exit_request("0xC0000135");  // a look-alike: post-mortem facts, no canary
+    r.creation_flags = DETACHED_PROCESS;
+    auto out = safe_launch_and_wait(r);
+    ASSERT_TRUE(out.post_mortem && out.post_mortem->exit) << describe(out);
+    EXPECT_FALSE(out.post_mortem->exit->had_console);
+
+    r.creation_flags = CREATE_NEW_CONSOLE;
+    out = safe_launch_and_wait(r);
+    ASSERT_TRUE(out.post_mortem && out.post_mortem->exit) << describe(out);
+    EXPECT_TRUE(out.post_mortem->exit->had_console);
+
+    r.creation_flags = 0;  // inherits ours, if we have one
+    out = safe_launch_and_wait(r);
+    ASSERT_TRUE(out.post_mortem && out.post_mortem->exit) << describe(out);
+    EXPECT_EQ(out.post_mortem->exit->had_console, ::GetConsoleWindow() != nullptr);
+}
+
 TEST(SafeLaunch, LookAlikeExitIsNotCalledADesktopProblem) {
     const auto out = safe_launch_and_wait(exit_request("0xC0000135"));
     ASSERT_TRUE(out.diagnosis.has_value());

@@ -9,6 +9,7 @@
 
 #include "safelaunch/command_line.hpp"
 #include "safelaunch/win32/handles.hpp"
+#include "win32/api_failure.hpp"
 
 // BOOST_PROCESS_USE_STD_FS in 1.81 needs these two before any Process v2 header.
 #include <boost/optional.hpp>
@@ -399,9 +400,10 @@ Child launch_process(const LaunchRequest& request, const LaunchOptions& options,
             bp::windows::default_launcher launcher;
             run(launcher, *impl, exe, init, bec);
         }
-        if (bec) {
-            ec = make_win32_error(static_cast<std::uint32_t>(bec.value()));
-            api_failure = ApiFailure{api, "program " + exe_utf8, ec};
+        // A failed call whose GetLastError() was 0 (Wine's CreateProcessWithLogonW stub) leaves bec
+        // clear and no process: still a failure.
+        if (bec || !impl->process.native_handle() || impl->process.native_handle() == INVALID_HANDLE_VALUE) {
+            detail::fail(ec, &api_failure, api, "program " + exe_utf8, static_cast<DWORD>(bec.value()));
             return fail(LaunchFailureKind::not_startable);
         }
         impl->started = std::chrono::steady_clock::now();
