@@ -265,5 +265,84 @@ TEST(DesktopSpecResolve, RelativeDesktopUsesTheStationTheRulesPick) {
     EXPECT_EQ(resolve("canary", ctx).how, ResolveHow::inherited_handle);
 }
 
+
+TEST(DesktopSpecResolve, EmptyForRunAsLogonInheritsLikeNull) {
+    // CreateProcessWithLogonW: "If the lpDesktop member is NULL or an empty string, the new process
+    // inherits the desktop and window station of its parent process".
+    ResolveContext ctx;
+    ctx.parent_station = "WinSta0";
+    ctx.parent_desktop = "Default";
+    ctx.logon_luid = 0x1a2b3;
+    ctx.interactive_session = false;
+    ctx.empty_means_inherit = true;
+    const auto r = resolve("", ctx);
+    EXPECT_EQ(r.station, "WinSta0");
+    EXPECT_EQ(r.desktop, "Default");
+    EXPECT_EQ(r.how, ResolveHow::inherited);
+    // A relative name is still resolved by the rules.
+    EXPECT_EQ(resolve("canary", ctx).station, "Service-0x0-1a2b3$");
+}
+
+// M4: "interactive" is a logon session, not the INTERACTIVE group.
+InteractiveFacts interactive_facts() {
+    InteractiveFacts f;
+    f.token_logon_sid = "S-1-5-5-0-12345";
+    f.token_session = 1;
+    f.token_has_interactive_group = true;
+    f.launcher_session = 1;
+    f.winsta0_user_sid = "S-1-5-5-0-12345";
+    return f;
+}
+
+TEST(DesktopSpecInteractive, TheInteractiveUsersLogonSidIsInteractive) {
+    const auto d = decide_interactive(interactive_facts());
+    EXPECT_TRUE(d.interactive);
+    EXPECT_EQ(d.basis, InteractiveBasis::logon_sid);
+    auto f = interactive_facts();
+    f.winsta0_user_sid = "s-1-5-5-0-12345";  // SID text compares case-insensitively
+    EXPECT_TRUE(decide_interactive(f).interactive);
+}
+
+TEST(DesktopSpecInteractive, LogonUserTokenWithTheInteractiveGroupButItsOwnLogonSessionIsNot) {
+    auto f = interactive_facts();
+    f.token_logon_sid = "S-1-5-5-0-99999";  // LogonUserW(INTERACTIVE): S-1-5-4, a new logon session
+    const auto d = decide_interactive(f);
+    EXPECT_FALSE(d.interactive);
+    EXPECT_EQ(d.basis, InteractiveBasis::logon_sid);
+    f.token_logon_sid.reset();  // no logon SID at all
+    EXPECT_FALSE(decide_interactive(f).interactive);
+}
+
+TEST(DesktopSpecInteractive, NoUserOnWinSta0MeansNobodyIsInteractive) {
+    auto f = interactive_facts();
+    f.winsta0_user_sid = "";
+    EXPECT_FALSE(decide_interactive(f).interactive);
+    EXPECT_EQ(decide_interactive(f).basis, InteractiveBasis::logon_sid);
+}
+
+TEST(DesktopSpecInteractive, UnknownUserSidFallsBackToTheGroupRule) {
+    auto f = interactive_facts();
+    f.winsta0_user_sid.reset();  // Wine: UOI_USER_SID fails with ERROR_INVALID_PARAMETER
+    auto d = decide_interactive(f);
+    EXPECT_TRUE(d.interactive);
+    EXPECT_EQ(d.basis, InteractiveBasis::group_fallback);
+    f.token_session = 0;
+    f.launcher_session = 0;
+    EXPECT_FALSE(decide_interactive(f).interactive);  // services' session
+    f.token_session = 1;
+    f.token_has_interactive_group = false;
+    EXPECT_FALSE(decide_interactive(f).interactive);
+}
+
+TEST(DesktopSpecInteractive, WinSta0OfAnotherSessionDecidesNothing) {
+    auto f = interactive_facts();
+    f.launcher_session = 0;  // a service read session 0's WinSta0; the token is of session 1
+    const auto d = decide_interactive(f);
+    EXPECT_EQ(d.basis, InteractiveBasis::group_fallback);
+    EXPECT_TRUE(d.interactive);
+    f.launcher_session.reset();
+    EXPECT_EQ(decide_interactive(f).basis, InteractiveBasis::group_fallback);
+}
+
 }  // namespace
 }  // namespace safelaunch

@@ -5,6 +5,7 @@
 #include "safelaunch/launch_request.hpp"
 #include "safelaunch/win32/handles.hpp"
 #include "safelaunch/win32/launcher.hpp"
+#include "safelaunch/win32/user_object.hpp"
 
 #include <boost/nowide/convert.hpp>
 #include <nlohmann/json.hpp>
@@ -304,6 +305,29 @@ TEST(Launch, AsUserFailureKeepsTheApiName) {
     EXPECT_EQ(failure.failure.api, "CreateProcessAsUserW");
 }
 
+// M11: RunAsLogon goes through CreateProcessWithLogonW with a plain STARTUPINFO (no
+// EXTENDED_STARTUPINFO_PRESENT, cb = sizeof(STARTUPINFOW)). An unknown user must fail as a logon
+// failure, not as ERROR_INVALID_PARAMETER from an undocumented STARTUPINFOEX.
+TEST(Launch, RunAsLogonWithAnUnknownUserFailsAsALogonFailure) {
+    LaunchRequest request;
+    request.program = child_path("child_exit");
+    request.args = {"0"};
+    request.run_as = RunAsLogon{"safelaunch-no-such-user", ".", "not-a-password", 0};
+    std::error_code ec;
+    LaunchFailure failure;
+    auto child = launch_process(request, ec, &failure);
+    EXPECT_FALSE(child.valid());
+    EXPECT_EQ(failure.kind, LaunchFailureKind::not_startable);
+    EXPECT_EQ(failure.failure.api, "CreateProcessWithLogonW");
+    EXPECT_TRUE(ec) << "a failed launch must say so";
+    if (::GetProcAddress(::GetModuleHandleW(L"ntdll.dll"), "wine_get_version")) {
+        // Wine 8: a stub that fails without setting an error code.
+        EXPECT_EQ(ec, make_win32_error(ERROR_CALL_NOT_IMPLEMENTED)) << failure.failure.describe();
+        GTEST_SKIP() << "Wine 8's CreateProcessWithLogonW is a stub: the STARTUPINFO it is given waits for Windows";
+    }
+    EXPECT_EQ(ec, make_win32_error(ERROR_LOGON_FAILURE)) << failure.failure.describe();
+}
+
 TEST(Launch, TimeoutThenTerminate) {
     LaunchRequest request;
     request.program = child_path("child_sleep");
@@ -355,20 +379,126 @@ TEST(Launch, DestroyingAChildTerminatesItButDetachDoesNot) {
     EXPECT_EQ(code, 0u);  // ran to its end
 }
 
-TEST(Launch, StdoutGoesToAFileAndStdinToNul) {
+TEST(Launch, StdoutGoesToAFileStdinIsNulAndStderrToItsOwnFile) {
     const auto out = temp_path("stdout");
+    const auto err = temp_path("stderr");
+    ASSERT_TRUE(::SetEnvironmentVariableW(L"SAFELAUNCH_READ_STDIN", L"1"));
     LaunchRequest request;
     request.program = child_path("child_report");
     request.args = {"-", "-", "to stdout"};
     request.stdio.in.kind = StdStream::Kind::null;
     request.stdio.out = {StdStream::Kind::file, out, false};
+    request.stdio.err = {StdStream::Kind::file, err, false};
+    auto child = launch_process(request);
+    ::SetEnvironmentVariableW(L"SAFELAUNCH_READ_STDIN", nullptr);
+    EXPECT_EQ(child.wait(), 0u);
+    const auto report = read_report(out);
+    std::ifstream err_in(boost::nowide::widen(err).c_str(), std::ios::binary);
+    const std::string err_text((std::istreambuf_iterator<char>(err_in)), std::istreambuf_iterator<char>());
+    const bool err_created = static_cast<bool>(err_in);
+    err_in.close();
+    ::DeleteFileW(boost::nowide::widen(out).c_str());
+    ::DeleteFileW(boost::nowide::widen(err).c_str());
+    ASSERT_TRUE(report.contains("argv")) << report.dump();
+    EXPECT_EQ(report["argv"].back(), "to stdout");
+    // stdin is the NUL device: a character device that reads 0 bytes, successfully.
+    ASSERT_TRUE(report.contains("stdin")) << report.dump();
+    EXPECT_EQ(report["stdin"]["type"], FILE_TYPE_CHAR) << report.dump();
+    EXPECT_EQ(report["stdin"]["read_ok"], true) << report.dump();
+    EXPECT_EQ(report["stdin"]["bytes"], 0) << report.dump();
+    // stderr went to its own file (created by the launch), and nothing was written to it.
+    EXPECT_TRUE(err_created);
+    EXPECT_EQ(err_text, "");
+}
+
+// m2: with redirected std streams the child inherits those three handles and no other inheritable
+// handle of ours. The control launch (bInheritHandles without a handle list) shows the child can
+// reach the event when it is inherited, so the check can fail.
+TEST(Launch, RedirectedChildInheritsOnlyItsStdHandles) {
+    SECURITY_ATTRIBUTES sa{sizeof sa, nullptr, TRUE};
+    unique_handle event(::CreateEventW(&sa, TRUE, FALSE, nullptr));
+    ASSERT_TRUE(event);
+    const auto value = std::to_wstring(reinterpret_cast<std::uintptr_t>(event.get()));
+    ASSERT_TRUE(::SetEnvironmentVariableW(L"SAFELAUNCH_SET_EVENT", value.c_str()));
+
+    // Control: plain CreateProcessW, bInheritHandles = TRUE, no list.
+    auto line = boost::nowide::widen(build_command_line(child_path("child_report"), {"-", "-"}));
+    STARTUPINFOW si{};
+    si.cb = sizeof si;
+    PROCESS_INFORMATION pi{};
+    ASSERT_TRUE(::CreateProcessW(nullptr, line.data(), nullptr, nullptr, TRUE, CREATE_NO_WINDOW, nullptr, nullptr, &si,
+                                 &pi));
+    unique_handle process(pi.hProcess), thread(pi.hThread);
+    ASSERT_EQ(::WaitForSingleObject(process.get(), 20000), WAIT_OBJECT_0);
+    EXPECT_EQ(::WaitForSingleObject(event.get(), 0), WAIT_OBJECT_0) << "control: an inherited event is set by the child";
+    ASSERT_TRUE(::ResetEvent(event.get()));
+
+    const auto out = temp_path("handles");
+    LaunchRequest request;
+    request.program = child_path("child_report");
+    request.args = {"-", "-"};
+    request.stdio.in.kind = StdStream::Kind::null;
+    request.stdio.out = {StdStream::Kind::file, out, false};
     request.stdio.err.kind = StdStream::Kind::null;
     auto child = launch_process(request);
+    ::SetEnvironmentVariableW(L"SAFELAUNCH_SET_EVENT", nullptr);
     EXPECT_EQ(child.wait(), 0u);
     const auto report = read_report(out);
     ::DeleteFileW(boost::nowide::widen(out).c_str());
-    ASSERT_TRUE(report.contains("argv")) << report.dump();
-    EXPECT_EQ(report["argv"].back(), "to stdout");
+    EXPECT_TRUE(report.contains("set_event")) << report.dump();
+    EXPECT_EQ(::WaitForSingleObject(event.get(), 0), WAIT_TIMEOUT)
+        << "the child reached an inheritable handle outside its std handle list: " << report.dump();
+}
+
+// C2's building block: a suspended child runs no code until resume().
+TEST(Launch, SuspendedChildRunsOnlyAfterResume) {
+    const auto out = temp_path("suspended");
+    LaunchRequest request;
+    request.program = child_path("child_report");
+    request.args = {out, "-"};
+    std::error_code ec;
+    LaunchFailure failure;
+    auto child = launch_process(request, LaunchOptions{.suspended = true}, ec, &failure);
+    ASSERT_FALSE(ec) << failure.failure.describe();
+    EXPECT_TRUE(child.suspended());
+    EXPECT_EQ(child.wait_for(300ms), std::nullopt);
+    EXPECT_EQ(::GetFileAttributesW(boost::nowide::widen(out).c_str()), INVALID_FILE_ATTRIBUTES) << "it ran";
+    child.resume();
+    EXPECT_FALSE(child.suspended());
+    EXPECT_EQ(child.wait_for(20s), 0u);
+    EXPECT_TRUE(read_report(out).contains("argv"));
+    ::DeleteFileW(boost::nowide::widen(out).c_str());
+}
+
+TEST(Launch, SuspendedChildThatIsTerminatedNeverRuns) {
+    const auto out = temp_path("suspended-killed");
+    LaunchRequest request;
+    request.program = child_path("child_report");
+    request.args = {out, "-"};
+    std::error_code ec;
+    auto child = launch_process(request, LaunchOptions{.suspended = true}, ec);
+    ASSERT_FALSE(ec);
+    child.terminate(5);
+    EXPECT_EQ(child.exit_code(), 5u);
+    EXPECT_EQ(::GetFileAttributesW(boost::nowide::widen(out).c_str()), INVALID_FILE_ATTRIBUTES);
+}
+
+TEST(Launch, WithoutHandleInheritanceNullStreamsWorkAndFilesAreRefused) {
+    LaunchRequest request;
+    request.program = child_path("child_exit");
+    request.args = {"9"};
+    request.stdio.out.kind = StdStream::Kind::null;
+    request.stdio.err.kind = StdStream::Kind::null;
+    std::error_code ec;
+    LaunchFailure failure;
+    auto child = launch_process(request, LaunchOptions{.inherit_handles = false}, ec, &failure);
+    ASSERT_FALSE(ec) << failure.failure.describe();
+    EXPECT_EQ(child.wait(), 9u);
+
+    request.stdio.out = {StdStream::Kind::file, temp_path("no-inherit"), false};
+    EXPECT_FALSE(launch_process(request, LaunchOptions{.inherit_handles = false}, ec, &failure).valid());
+    EXPECT_EQ(ec, make_win32_error(ERROR_INVALID_PARAMETER));
+    EXPECT_EQ(failure.kind, LaunchFailureKind::not_startable);
 }
 
 TEST(Launch, UnopenableStdinFileIsNotStartable) {
@@ -383,13 +513,13 @@ TEST(Launch, UnopenableStdinFileIsNotStartable) {
     EXPECT_EQ(ec, make_win32_error(ERROR_FILE_NOT_FOUND));
 }
 
-// The canary, when the tools are built: launcher/safelaunch-probe.exe (launcher/probe/CMakeLists.txt).
-std::optional<std::string> probe_path() {
-    for (const char* rel : {"\\..\\..\\launcher\\safelaunch-probe.exe", "\\..\\..\\launcher\\probe\\safelaunch-probe.exe"}) {
-        const auto path = exe_dir() + rel;
-        if (::GetFileAttributesW(boost::nowide::widen(path).c_str()) != INVALID_FILE_ATTRIBUTES) return path;
-    }
-    return std::nullopt;
+// The canary: launcher/safelaunch-probe.exe, always built with the test binary (a dependency in
+// tests/win32/CMakeLists.txt). Missing means a broken tree, not a skip.
+std::string probe_path() {
+    const auto path = exe_dir() + "\\..\\..\\launcher\\safelaunch-probe.exe";
+    EXPECT_NE(::GetFileAttributesW(boost::nowide::widen(path).c_str()), INVALID_FILE_ATTRIBUTES)
+        << "safelaunch-probe.exe not found at " << path;
+    return path;
 }
 
 // Runs the probe with `args`, stdout to a file; returns (exit code, its JSON line).
@@ -408,30 +538,33 @@ std::pair<std::uint32_t, nlohmann::json> run_probe(const std::string& probe, std
 
 TEST(Probe, ConnectsAndAllocatesATinyBudget) {
     const auto probe = probe_path();
-    if (!probe) GTEST_SKIP() << "safelaunch-probe not built in this tree (launcher/probe not added)";
+    ASSERT_FALSE(::testing::Test::HasFailure());
     // Tiny: never an exhaustion loop under Wine.
-    const auto [code, report] = run_probe(*probe, {"--alloc-kb", "8"});
+    const auto [code, report] = run_probe(probe, {"--alloc-kb", "8"});
     EXPECT_EQ(code, 0u);
     EXPECT_EQ(report["result"], "ok") << report.dump();
     EXPECT_EQ(report["objects_target"], 21);  // ceil(8 KB / 400 B)
     EXPECT_EQ(report["objects_created"], 21);
-    EXPECT_FALSE(report["desktop"].get<std::string>().empty());
+    // NULL lpDesktop: the probe is on our own station and desktop.
+    EXPECT_EQ(report["desktop"], thread_desktop_name()) << report.dump();
+    EXPECT_EQ(report["station"], process_window_station_name()) << report.dump();
 }
 
 TEST(Probe, ReportsItsDesktopWithoutAllocating) {
     const auto probe = probe_path();
-    if (!probe) GTEST_SKIP() << "safelaunch-probe not built in this tree (launcher/probe not added)";
-    const auto [code, report] = run_probe(*probe, {});
+    ASSERT_FALSE(::testing::Test::HasFailure());
+    const auto [code, report] = run_probe(probe, {});
     EXPECT_EQ(code, 0u);
     EXPECT_EQ(report["objects_created"], 0);
-    EXPECT_FALSE(report["station"].get<std::string>().empty()) << report.dump();
+    EXPECT_EQ(report["station"], process_window_station_name()) << report.dump();
+    EXPECT_EQ(report["desktop"], thread_desktop_name()) << report.dump();
 }
 
 TEST(Probe, BadArgumentsExitWithUsageCode) {
     const auto probe = probe_path();
-    if (!probe) GTEST_SKIP() << "safelaunch-probe not built in this tree (launcher/probe not added)";
+    ASSERT_FALSE(::testing::Test::HasFailure());
     for (const auto& args : std::vector<std::vector<std::string>>{{"--bogus"}, {"--alloc-kb", "12x"}, {"--alloc-kb"}}) {
-        const auto [code, report] = run_probe(*probe, args);
+        const auto [code, report] = run_probe(probe, args);
         EXPECT_EQ(code, 2u);
         EXPECT_EQ(report["result"], "usage");
     }

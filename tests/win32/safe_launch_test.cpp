@@ -9,11 +9,15 @@
 #include "safelaunch/win32/system_facts.hpp"
 #include "safelaunch/win32/token.hpp"
 #include "safelaunch/win32/user_object.hpp"
+#include "sddl_aces.hpp"
 #include "test_support.hpp"
+
+#include <tlhelp32.h>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <sstream>
 
 namespace safelaunch::win32 {
 namespace {
@@ -25,6 +29,39 @@ using test::unique_name;
 bool has_finding(const Preflight& p, const std::string& id) {
     const auto& f = p.analysis.preflight;
     return std::any_of(f.begin(), f.end(), [&](const Finding& x) { return x.id == id; });
+}
+
+// Why a launch did not start, for assertion messages: reason, API failure and finding ids.
+std::string describe(const Outcome& out) {
+    std::ostringstream s;
+    if (out.not_started) s << "not_started=" << static_cast<int>(*out.not_started) << ' ';
+    if (out.launch_failure) s << "launch_failure=" << out.launch_failure->failure.describe() << ' ';
+    if (out.failure) s << "failure=" << out.failure->describe() << ' ';
+    s << "findings:";
+    for (const auto& f : out.preflight.analysis.preflight) s << ' ' << f.id;
+    return s.str();
+}
+
+// This process's live children (Toolhelp), to show that a refused launch leaves none behind.
+std::vector<DWORD> own_children() {
+    std::vector<DWORD> pids;
+    unique_handle snap(::CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0));
+    if (!snap || snap.get() == INVALID_HANDLE_VALUE) return pids;
+    PROCESSENTRY32W e{};
+    e.dwSize = sizeof e;
+    for (BOOL ok = ::Process32FirstW(snap.get(), &e); ok; ok = ::Process32NextW(snap.get(), &e))
+        if (e.th32ParentProcessID == ::GetCurrentProcessId()) pids.push_back(e.th32ProcessID);
+    return pids;
+}
+
+bool file_exists(const std::string& path) {
+    return ::GetFileAttributesW(boost::nowide::widen(path).c_str()) != INVALID_FILE_ATTRIBUTES;
+}
+
+std::string temp_file(const std::string& stem) {
+    std::wstring dir(MAX_PATH + 1, L'\0');
+    dir.resize(::GetTempPathW(static_cast<DWORD>(dir.size()), dir.data()));
+    return boost::nowide::narrow(dir) + unique_name(stem);
 }
 
 bool desktop_exists(const std::string& name) {
@@ -52,7 +89,7 @@ struct LockedDesktop {
     std::string spec() const { return "WinSta0\\" + name; }
 };
 
-TEST(SafeLaunch, MissingDesktopIsRefusedBeforeAnythingIsLaunched) {
+TEST(SafeLaunch, MissingDesktopIsRefusedBeforeTheChildRuns) {
     const auto name = unique_name("sl-missing");
     auto r = exit_request("0");
     r.desktop = "WinSta0\\" + name;
@@ -87,15 +124,23 @@ TEST(SafeLaunch, LockedDesktopIsBlockedByTheRealAccessCheck) {
     EXPECT_EQ(*out.not_started, NotStartedReason::refused);
 }
 
-TEST(SafeLaunch, GrantLetsTheChildStartAndIsRemovedExactlyAfterwards) {
+// Under Wine a denied child starts anyway (it falls back to WinSta0\Default), so "the grant lets it
+// start" cannot be shown here; what is shown: refused without the grant, started with it (the
+// re-check passes), and the DACL exactly as before afterwards.
+TEST(SafeLaunch, RefusedWithoutGrantStartedWithGrantAndTheDaclRestored) {
     LockedDesktop locked;
     const auto before = get_sddl(locked.desk.get()).sddl;
     auto r = exit_request("7");
     r.desktop = locked.spec();
+    const auto refused = safe_launch_and_wait(r);
+    ASSERT_TRUE(refused.not_started.has_value()) << describe(refused);
+    EXPECT_EQ(*refused.not_started, NotStartedReason::refused) << describe(refused);
+    EXPECT_FALSE(refused.exit_code.has_value());
+
     SafeLaunchOptions o;
     o.grant = true;
     const auto out = safe_launch_and_wait(r, o);
-    ASSERT_FALSE(out.not_started.has_value()) << (out.failure ? out.failure->describe() : "");
+    ASSERT_FALSE(out.not_started.has_value()) << describe(out);
     EXPECT_EQ(out.preflight.analysis.verdict, Verdict::ok);  // re-checked with the grant in place
     ASSERT_EQ(out.grants.size(), 1u);
     EXPECT_NE(out.grants[0].find("S-1-5-5-"), std::string::npos) << out.grants[0];  // the logon SID only
@@ -114,12 +159,88 @@ TEST(SafeLaunch, GrantHoldsWhileTheChildRunsAndGoesWithWait) {
     SafeLaunchOptions o;
     o.grant = true;
     auto child = safe_launch(r, o);
-    ASSERT_TRUE(child.started()) << (child.outcome().failure ? child.outcome().failure->describe() : "");
-    EXPECT_NE(get_sddl(locked.desk.get()).sddl, before);  // the logon SID's ACE is there meanwhile
+    ASSERT_TRUE(child.started()) << describe(child.outcome());
+    // Exactly one ACE more: the child token's logon SID with the rights a child needs.
+    const auto during = get_sddl(locked.desk.get()).sddl;
+    const auto added = test::added_aces(before, during);
+    ASSERT_EQ(added.size(), 1u) << before << " -> " << during;
+    EXPECT_EQ(test::dacl_aces(during).size(), test::dacl_aces(before).size() + 1);
+    EXPECT_EQ(added[0].substr(0, 3), "(A;") << added[0];
+    EXPECT_EQ(test::ace_sid(added[0]).rfind("S-1-5-5-", 0), 0u) << added[0];
+    ASSERT_TRUE(child.outcome().preflight.facts.token.logon_sid.has_value());
+    EXPECT_EQ(test::ace_sid(added[0]), *child.outcome().preflight.facts.token.logon_sid);
+    EXPECT_EQ(test::ace_rights(added[0]), kDesktopRightsNeeded) << added[0];
     const auto out = child.wait();
-    ASSERT_TRUE(out.exit_code.has_value());
+    ASSERT_TRUE(out.exit_code.has_value()) << describe(out);
     EXPECT_EQ(*out.exit_code, 0u);
     EXPECT_EQ(get_sddl(locked.desk.get()).sddl, before);
+}
+
+// C2: the checks are made on the child's own token, read while it is suspended.
+TEST(SafeLaunch, TheSuspendedChildsOwnTokenIsChecked) {
+    auto child = safe_launch(exit_request("0"));
+    ASSERT_TRUE(child.started()) << describe(child.outcome());
+    const auto& facts = child.outcome().preflight.facts;
+    ASSERT_TRUE(facts.launcher.has_value());
+    EXPECT_TRUE(facts.launcher->token_is_childs);
+    EXPECT_EQ(facts.launcher->run_as, "caller");
+    EXPECT_EQ(facts.token.source, "the suspended child's own token");
+    const auto own = gather_token_facts(duplicate_own_token(true).get());
+    EXPECT_EQ(facts.token.user_sid, own.user_sid);
+    EXPECT_EQ(facts.token.session_id, facts.launcher->session_id);
+    EXPECT_FALSE(has_finding(child.outcome().preflight, "session.other.not_inspectable"));
+    const auto out = child.wait();
+    ASSERT_TRUE(out.exit_code.has_value()) << describe(out);
+    EXPECT_EQ(*out.exit_code, 0u);
+}
+
+// C2: a refused child was created suspended and is terminated before it ran any code: it wrote
+// nothing, and no process of ours is left.
+TEST(SafeLaunch, ARefusedLaunchLeavesNoProcessAndRanNoCode) {
+    LockedDesktop locked;
+    const auto report = temp_file("sl-refused-report");
+    const auto children_before = own_children();
+    LaunchRequest r;
+    r.program = child_path("child_report");
+    r.args = {report, "-"};
+    r.desktop = locked.spec();
+    const auto out = safe_launch_and_wait(r);
+    ASSERT_TRUE(out.not_started.has_value()) << describe(out);
+    EXPECT_EQ(*out.not_started, NotStartedReason::refused);
+    EXPECT_TRUE(out.preflight.facts.launcher && out.preflight.facts.launcher->token_is_childs)
+        << "checked on the suspended child's token";
+    ::Sleep(200);
+    EXPECT_FALSE(file_exists(report)) << "the refused child ran";
+    EXPECT_EQ(own_children(), children_before);
+}
+
+// m1: NULL lpDesktop is predicted from what the child is given (our own lpDesktop, else our
+// station and desktop), which is where Launch.DefaultDesktopIsInherited sees children land.
+TEST(SafeLaunch, NullDesktopIsPredictedAsOurOwnStationAndDesktop) {
+    auto token = duplicate_own_token(true);
+    const auto facts = gather_launch_facts(LaunchRequest{}, token.get());
+    EXPECT_EQ(facts.target.how, "inherited");
+    EXPECT_TRUE(names_equal(facts.target.station, process_window_station_name())) << facts.target.station;
+    EXPECT_TRUE(names_equal(facts.target.desktop, thread_desktop_name())) << facts.target.desktop;
+}
+
+// M4: the interactive logon session is read from WinSta0's UOI_USER_SID; Wine fails that query,
+// so the decision falls back to the INTERACTIVE group and says so.
+TEST(SafeLaunch, InteractiveSessionIsReadFromWinSta0sUserSid) {
+    const auto launcher = gather_launcher_facts(LaunchRequest{}, false);
+    auto r = exit_request("0");
+    r.desktop = "";
+    const auto p = preflight(r);
+    if (wine_version()) {
+        EXPECT_FALSE(launcher.interactive_user_sid.has_value());
+        ASSERT_TRUE(launcher.interactive_user_sid_error.has_value());
+        EXPECT_NE(launcher.interactive_user_sid_error->find("87"), std::string::npos)
+            << *launcher.interactive_user_sid_error;  // ERROR_INVALID_PARAMETER
+        EXPECT_TRUE(has_finding(p, "desktop.interactive.unknown"));
+        GTEST_SKIP() << "Wine: UOI_USER_SID fails; the logon-SID comparison waits for Windows";
+    }
+    ASSERT_TRUE(launcher.interactive_user_sid.has_value()) << launcher.interactive_user_sid_error.value_or("");
+    EXPECT_FALSE(has_finding(p, "desktop.interactive.unknown"));
 }
 
 TEST(SafeLaunch, ForcedLaunchGoesAheadDespiteABlockingFinding) {
@@ -153,6 +274,25 @@ TEST(SafeLaunch, DllInitExitGetsAPostMortemDiagnosis) {
         EXPECT_EQ(out.diagnosis->causes.front().id, CauseId::other_dll_init);
         EXPECT_TRUE(out.post_mortem->system.events_error.has_value()) << "EvtQuery is a stub under Wine";
     }
+}
+
+// m3: ExitFacts::had_console comes from the launch (creation flags, our own console), not a constant.
+TEST(SafeLaunch, PostMortemSaysWhetherTheChildHadAConsole) {
+    auto r = exit_request("0xC0000135");  // a look-alike: post-mortem facts, no canary
+    r.creation_flags = DETACHED_PROCESS;
+    auto out = safe_launch_and_wait(r);
+    ASSERT_TRUE(out.post_mortem && out.post_mortem->exit) << describe(out);
+    EXPECT_FALSE(out.post_mortem->exit->had_console);
+
+    r.creation_flags = CREATE_NEW_CONSOLE;
+    out = safe_launch_and_wait(r);
+    ASSERT_TRUE(out.post_mortem && out.post_mortem->exit) << describe(out);
+    EXPECT_TRUE(out.post_mortem->exit->had_console);
+
+    r.creation_flags = 0;  // inherits ours, if we have one
+    out = safe_launch_and_wait(r);
+    ASSERT_TRUE(out.post_mortem && out.post_mortem->exit) << describe(out);
+    EXPECT_EQ(out.post_mortem->exit->had_console, ::GetConsoleWindow() != nullptr);
 }
 
 TEST(SafeLaunch, LookAlikeExitIsNotCalledADesktopProblem) {

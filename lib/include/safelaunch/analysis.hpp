@@ -3,6 +3,13 @@
 // and in `safelaunch analyze` on any OS.
 //
 // Pre-flight finding ids (stable; never reused), in the order they are checked:
+//   run_as.logon.local_system      error    RunAsLogon from LocalSystem: CreateProcessWithLogonW refuses
+//   prediction.run_as_logon        warning  RunAsLogon checked with a LogonUserW token (check): the child
+//                                           really gets the caller's logon SID (and station for NULL/"")
+//   session.other.not_inspectable  warning  the token's session is not the launcher's: no check by name,
+//                                           no grant (the station/desktop/heap findings are skipped)
+//   desktop.interactive.unknown    info     "" or "Desk": WinSta0's UOI_USER_SID unknown (Wine), the
+//                                           INTERACTIVE group decided WinSta0 vs Service-0x..$
 //   desktop.spec.invalid           error    lpDesktop cannot name a desktop Windows could connect to
 //   desktop.station.missing        error    the named station does not exist: Windows ends the child
 //                                           with 0xC0000142 (Wine creates it silently)
@@ -67,6 +74,10 @@ struct Analysis {
 };
 
 [[nodiscard]] Analysis analyze(const Snapshot& facts, const AnalysisOptions& options = {});
+
+// The finding that stops a launch before any process is created (RunAsLogon from LocalSystem:
+// run_as.logon.local_system), if any. analyze() reports it too.
+[[nodiscard]] std::optional<Finding> refuse_before_launch(const LauncherFacts& launcher);
 
 // A token in the interactive logon session connects to WinSta0 when lpDesktop names no station:
 // INTERACTIVE (S-1-5-4) enabled, outside session 0 (where services run).

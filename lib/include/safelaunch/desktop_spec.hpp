@@ -124,6 +124,9 @@ struct ResolveContext {
     bool interactive_session = true;          // the token belongs to the interactive logon session
     // A window station handle the child inherits (rule 2 below), by name; none by default.
     std::optional<std::string> inherited_station;
+    // CreateProcessWithLogonW (RunAsLogon): "" inherits like NULL ("If the lpDesktop member is NULL
+    // or an empty string, the new process inherits the desktop and window station of its parent").
+    bool empty_means_inherit = false;
 };
 
 enum class ResolveHow {
@@ -142,6 +145,33 @@ struct ResolvedDesktop {
     std::string desktop;
     ResolveHow how = ResolveHow::inherited;
 };
+
+// Whether a token belongs to the interactive logon session (and so connects to WinSta0 when
+// lpDesktop names no station). Windows decides by logon session ("Process Connection to a Window
+// Station"), not by the INTERACTIVE group: a LogonUserW(INTERACTIVE) token carries S-1-5-4 but has
+// a logon session of its own, and its child goes to Service-0x<hi>-<lo>$.
+struct InteractiveFacts {
+    std::optional<std::string> token_logon_sid;       // S-1-5-5-X-Y of the child's token
+    std::uint32_t token_session = 0;
+    bool token_has_interactive_group = false;         // S-1-5-4 enabled
+    std::optional<std::uint32_t> launcher_session;    // where winsta0_user_sid was read
+    // UOI_USER_SID of WinSta0 in the launcher's session: nullopt = unknown (Wine fails it with
+    // ERROR_INVALID_PARAMETER), "" = no user associated with it.
+    std::optional<std::string> winsta0_user_sid;
+};
+
+enum class InteractiveBasis {
+    logon_sid,       // compared the token's logon SID with WinSta0's user SID
+    group_fallback,  // that SID is unknown here (or belongs to another session): INTERACTIVE group
+                     // enabled and session != 0, which can be wrong for a LogonUserW token
+};
+
+struct InteractiveDecision {
+    bool interactive = false;
+    InteractiveBasis basis = InteractiveBasis::group_fallback;
+};
+
+[[nodiscard]] InteractiveDecision decide_interactive(const InteractiveFacts& facts);
 
 // Where a child connects at its first user32/gdi32 call. Order (platform-facts.md, after the
 // child's own SetProcessWindowStation, which a launcher cannot see): the station named in

@@ -129,6 +129,19 @@ struct CanaryFacts {
     std::string detail;                 // its one-line report
 };
 
+// The launching process and how the child's facts were had: whether the pre-flight looked at the
+// child itself (its real token, read while it was suspended) or predicted it, and in which session.
+struct LauncherFacts {
+    std::uint32_t session_id = 0;      // ProcessIdToSessionId(GetCurrentProcessId())
+    bool local_system = false;         // the launcher's own user is S-1-5-18
+    std::string run_as = "caller";     // "caller", "token" (CreateProcessAsUserW), "logon" (...WithLogonW)
+    bool token_is_childs = false;      // `token` was read from the suspended child (not a prediction)
+    // UOI_USER_SID of the launcher's WinSta0 (the interactive logon SID): nullopt when it could not
+    // be read (Wine: ERROR_INVALID_PARAMETER), "" when no user is associated with it.
+    std::optional<std::string> interactive_user_sid;
+    std::optional<std::string> interactive_user_sid_error;
+};
+
 struct Snapshot {
     int schema = 1;
     std::string taken_utc;
@@ -139,6 +152,7 @@ struct Snapshot {
     std::optional<ExitFacts> exit;
     std::optional<CanaryFacts> canary;
     std::optional<AsUserFacts> as_user;  // RunAsToken launches only
+    std::optional<LauncherFacts> launcher;  // nullopt in snapshots from before it existed
 };
 
 }  // namespace safelaunch

@@ -39,6 +39,8 @@ void to_json(nlohmann::json& j, const CanaryFacts& c);
 void from_json(const nlohmann::json& j, CanaryFacts& c);
 void to_json(nlohmann::json& j, const AsUserFacts& a);
 void from_json(const nlohmann::json& j, AsUserFacts& a);
+void to_json(nlohmann::json& j, const LauncherFacts& l);
+void from_json(const nlohmann::json& j, LauncherFacts& l);
 void to_json(nlohmann::json& j, const Snapshot& s);
 void from_json(const nlohmann::json& j, Snapshot& s);
 

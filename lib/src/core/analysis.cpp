@@ -185,7 +185,60 @@ void check_as_user(const AsUserFacts& a, std::vector<Finding>& out) {
                        evidence, remedy});
 }
 
+// The launch context (LauncherFacts): when the facts are a prediction that can be wrong, and when
+// they cannot be had at all. Returns false when the target objects must not be judged by name.
+bool check_launch_context(const Snapshot& s, std::optional<DesktopSpec> spec, std::vector<Finding>& out) {
+    if (!s.launcher) return true;  // a snapshot from before LauncherFacts: nothing to say
+    const auto& l = *s.launcher;
+    if (auto f = refuse_before_launch(l)) out.push_back(std::move(*f));
+    if (l.run_as == "logon" && !l.token_is_childs)
+        out.push_back({"prediction.run_as_logon", Severity::warning,
+                       "the checks are a prediction that can be wrong for a launch as another user by password",
+                       "checked with a LogonUserW token; CreateProcessWithLogonW gives the child the caller's logon "
+                       "SID, and for lpDesktop NULL or \"\" the caller's window station and desktop",
+                       "safelaunch run checks the child's own token before it runs"});
+    // A LogonUserW stand-in for RunAsLogon has a session of its own; the child runs in the caller's.
+    const bool logon_prediction = l.run_as == "logon" && !l.token_is_childs;
+    if (!logon_prediction && s.token.session_id != l.session_id) {
+        out.push_back({"session.other.not_inspectable", Severity::warning,
+                       fmt::format("the token belongs to session {}, the launcher runs in session {}: another "
+                                   "session's window stations and desktops are not inspectable by name",
+                                   s.token.session_id, l.session_id),
+                       "OpenWindowStation and OpenDesktop see only the caller's session; no access check, no "
+                       "existence check and no grant were made",
+                       "run safelaunch check inside the target session to inspect its desktop"});
+        return false;
+    }
+    if (spec && (spec->kind == DesktopSpecKind::relative ||
+                 (spec->kind == DesktopSpecKind::hidden_session && l.run_as != "logon"))) {
+        const auto d = decide_interactive(
+            {s.token.logon_sid, s.token.session_id,
+             std::any_of(s.token.groups.begin(), s.token.groups.end(),
+                         [](const GroupFacts& g) { return g.sid == "S-1-5-4" && (g.attributes & group_attr::kEnabled); }),
+             l.session_id, l.interactive_user_sid});
+        if (d.basis == InteractiveBasis::group_fallback)
+            out.push_back({"desktop.interactive.unknown", Severity::info,
+                           fmt::format("whether the token is in the interactive logon session could not be read; "
+                                       "assumed it {}",
+                                       d.interactive ? "is (WinSta0)" : "is not (its Service-0x..$ station)"),
+                           l.interactive_user_sid_error.value_or("no user SID of WinSta0 in the facts"),
+                           "decided from the INTERACTIVE group, which a LogonUserW token also carries"});
+    }
+    return true;
+}
+
 }  // namespace
+
+std::optional<Finding> refuse_before_launch(const LauncherFacts& l) {
+    if (l.run_as == "logon" && l.local_system)
+        return Finding{"run_as.logon.local_system", Severity::error,
+                       "CreateProcessWithLogonW cannot be called from LocalSystem",
+                       "the launcher runs as S-1-5-18 and the request runs as another user by name and password "
+                       "(the function uses the logon SID of the caller's token, which LocalSystem does not have)",
+                       "from a service, log the user on (LogonUserW) and launch with that token "
+                       "(--token-of-pid or CreateProcessAsUserW)"};
+    return std::nullopt;
+}
 
 bool in_interactive_session(const TokenFacts& t) noexcept {
     const bool interactive = std::any_of(t.groups.begin(), t.groups.end(), [](const GroupFacts& g) {
@@ -253,12 +306,14 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
     auto& out = a.preflight;
 
     const auto spec = parse_desktop_spec(s.target.spec ? std::optional<std::string_view>(*s.target.spec) : std::nullopt);
+    const bool inspectable =
+        check_launch_context(s, spec ? std::optional<DesktopSpec>(*spec) : std::nullopt, out);
     if (!spec) {
         out.push_back({"desktop.spec.invalid", Severity::error, spec.problem().message,
                        fmt::format("lpDesktop as given: \"{}\"", s.target.spec.value_or("")),
                        "use NULL (inherit), \"\" (hidden station), \"Desktop\" or \"Station\\Desktop\" with a "
                        "backslash"});
-    } else {
+    } else if (inspectable) {
         check_existence(s, spec->kind == DesktopSpecKind::hidden_session, out);
     }
 
@@ -268,6 +323,7 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
                                              station_label, kStationRightsNeeded},
                                  ObjectCheck{&s.target.desktop_facts, ObjectKind::desktop, "desktop", desktop_label,
                                              kDesktopRightsNeeded}}) {
+        if (!inspectable) break;
         if (auto fact = check_access(c, s.token, out)) a.access.push_back(*fact);
     }
     if (!s.token.restricted_sids.empty())
@@ -291,7 +347,7 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
             out.push_back(std::move(f));
         }
     }
-    check_heap(s, ss, o, out);
+    if (inspectable) check_heap(s, ss, o, out);
 
     if (s.canary) {
         const auto& c = *s.canary;

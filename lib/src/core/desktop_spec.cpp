@@ -267,9 +267,21 @@ std::string_view to_string(ResolveHow how) noexcept {
     return "unknown";
 }
 
+InteractiveDecision decide_interactive(const InteractiveFacts& f) {
+    // The user SID of WinSta0 describes the launcher's session only.
+    const bool same_session = f.launcher_session && *f.launcher_session == f.token_session;
+    if (f.winsta0_user_sid && same_session) {
+        const bool match = !f.winsta0_user_sid->empty() && f.token_logon_sid &&
+                           names_equal(*f.token_logon_sid, *f.winsta0_user_sid);  // SIDs: ASCII, any case
+        return {match, InteractiveBasis::logon_sid};
+    }
+    return {f.token_has_interactive_group && f.token_session != 0, InteractiveBasis::group_fallback};
+}
+
 ResolvedDesktop resolve_desktop(const DesktopSpec& spec, const ResolveContext& ctx) {
     constexpr std::string_view kDefaultDesktop = "Default";
-    if (spec.kind == DesktopSpecKind::inherit)
+    if (spec.kind == DesktopSpecKind::inherit ||
+        (spec.kind == DesktopSpecKind::hidden_session && ctx.empty_means_inherit))
         return {ctx.parent_station, ctx.parent_desktop, ResolveHow::inherited};
     if (spec.kind == DesktopSpecKind::absolute)
         return {spec.station, spec.desktop, ResolveHow::named};

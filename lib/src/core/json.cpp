@@ -230,12 +230,29 @@ void from_json(const json& j, AsUserFacts& a) {
     get(j, "same_logon_session", a.same_logon_session);
 }
 
+void to_json(json& j, const LauncherFacts& l) {
+    j = json{{"session_id", l.session_id}, {"local_system", l.local_system}, {"run_as", l.run_as},
+             {"token_is_childs", l.token_is_childs}};
+    put(j, "interactive_user_sid", l.interactive_user_sid);
+    put(j, "interactive_user_sid_error", l.interactive_user_sid_error);
+}
+void from_json(const json& j, LauncherFacts& l) {
+    require_object(j, "launcher");
+    get(j, "session_id", l.session_id);
+    get(j, "local_system", l.local_system);
+    get(j, "run_as", l.run_as);
+    get(j, "token_is_childs", l.token_is_childs);
+    get(j, "interactive_user_sid", l.interactive_user_sid);
+    get(j, "interactive_user_sid_error", l.interactive_user_sid_error);
+}
+
 void to_json(json& j, const Snapshot& s) {
     j = json{{"schema", s.schema}, {"taken_utc", s.taken_utc}, {"host", s.host}, {"token", s.token},
              {"target", s.target}, {"system", s.system}};
     put(j, "exit", s.exit);
     put(j, "canary", s.canary);
     put(j, "as_user", s.as_user);
+    put(j, "launcher", s.launcher);
 }
 void from_json(const json& j, Snapshot& s) {
     require_object(j, "snapshot");
@@ -249,6 +266,7 @@ void from_json(const json& j, Snapshot& s) {
     get(j, "exit", s.exit);
     get(j, "canary", s.canary);
     get(j, "as_user", s.as_user);
+    get(j, "launcher", s.launcher);
 }
 
 void to_json(json& j, const ExitCodeInfo& info) {

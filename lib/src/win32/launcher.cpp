@@ -9,6 +9,7 @@
 
 #include "safelaunch/command_line.hpp"
 #include "safelaunch/win32/handles.hpp"
+#include "win32/api_failure.hpp"
 
 // BOOST_PROCESS_USE_STD_FS in 1.81 needs these two before any Process v2 header.
 #include <boost/optional.hpp>
@@ -21,11 +22,13 @@
 #include <boost/process/v2/windows/default_launcher.hpp>
 #include <boost/process/v2/windows/with_logon_launcher.hpp>
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <new>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace safelaunch::win32 {
 
@@ -36,6 +39,7 @@ struct Child::Impl {
     asio::io_context context;  // the process's executor refers to it: declared first, dies last
     bp::basic_process<asio::io_context::executor_type> process{context.get_executor()};
     std::chrono::steady_clock::time_point started{};
+    unique_handle suspended_thread;  // the primary thread while the child waits for resume()
 };
 
 namespace {
@@ -76,6 +80,52 @@ unique_handle open_stream(const StdStream& s, DWORD std_id, std::error_code& ec,
     return unique_handle(h);
 }
 
+// PROC_THREAD_ATTRIBUTE_HANDLE_LIST for STARTUPINFOEX: the only handles the child inherits.
+class HandleList {
+public:
+    HandleList() = default;
+    HandleList(const HandleList&) = delete;
+    HandleList& operator=(const HandleList&) = delete;
+    ~HandleList() {
+        if (initialized_) ::DeleteProcThreadAttributeList(list());
+    }
+
+    // `handles`: inheritable, non-null; duplicates are dropped (a repeated handle is refused).
+    bool build(const std::array<unique_handle, 3>& handles, std::error_code& ec, ApiFailure* failure) {
+        for (const auto& h : handles) {
+            if (!h || h.get() == INVALID_HANDLE_VALUE) continue;
+            if (std::find(handles_.begin(), handles_.end(), h.get()) == handles_.end()) handles_.push_back(h.get());
+        }
+        if (handles_.empty()) return true;
+        SIZE_T size = 0;
+        (void)::InitializeProcThreadAttributeList(nullptr, 1, 0, &size);  // FALSE, ERROR_INSUFFICIENT_BUFFER
+        buffer_.resize(size);
+        if (!::InitializeProcThreadAttributeList(list(), 1, 0, &size)) {
+            ec = make_win32_error(::GetLastError());
+            if (failure) *failure = ApiFailure{"InitializeProcThreadAttributeList", "std handle list", ec};
+            return false;
+        }
+        initialized_ = true;
+        // The list keeps a pointer to handles_: it lives as long as this object.
+        if (!::UpdateProcThreadAttribute(list(), 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, handles_.data(),
+                                         handles_.size() * sizeof(HANDLE), nullptr, nullptr)) {
+            ec = make_win32_error(::GetLastError());
+            if (failure) *failure = ApiFailure{"UpdateProcThreadAttribute", "std handle list", ec};
+            return false;
+        }
+        return true;
+    }
+    [[nodiscard]] LPPROC_THREAD_ATTRIBUTE_LIST get() noexcept { return initialized_ ? list() : nullptr; }
+
+private:
+    LPPROC_THREAD_ATTRIBUTE_LIST list() noexcept {
+        return reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(buffer_.data());
+    }
+    std::vector<HANDLE> handles_;
+    std::vector<unsigned char> buffer_;
+    bool initialized_ = false;
+};
+
 // The init object: everything the request sets beyond program and args, applied in on_setup so
 // it works for all three launchers. Its strings live as long as the launcher call.
 struct RequestInit {
@@ -85,10 +135,20 @@ struct RequestInit {
     std::optional<std::wstring> working_directory;
     DWORD creation_flags = 0;
     StdHandles* stdio = nullptr;
+    HandleList* handle_list = nullptr;   // set when stdio is redirected (not for RunAsLogon)
+    unique_handle* keep_thread = nullptr;  // receives the primary thread (suspended launches)
 
     template <typename Launcher>
     bp::error_code on_setup(Launcher& launcher, const bp::filesystem::path&, std::wstring& cmd_line) {
         cmd_line = command_line;  // our quoting (safelaunch/command_line.hpp), argv[0] included
+        if constexpr (std::is_same_v<Launcher, bp::windows::with_logon_launcher>) {
+            // CreateProcessWithLogonW takes a STARTUPINFO: Boost 1.81 (default_launcher.hpp)
+            // starts every launcher with EXTENDED_STARTUPINFO_PRESENT and cb =
+            // sizeof(STARTUPINFOEXW), which that function does not document (M11).
+            launcher.creation_flags &= ~static_cast<DWORD>(EXTENDED_STARTUPINFO_PRESENT);
+            launcher.startup_info.StartupInfo.cb = sizeof(STARTUPINFOW);
+            launcher.startup_info.lpAttributeList = nullptr;
+        }
         if (desktop) launcher.startup_info.StartupInfo.lpDesktop = desktop->data();
         launcher.creation_flags |= creation_flags;
         if (!environment.empty()) {
@@ -103,8 +163,19 @@ struct RequestInit {
             si.hStdOutput = stdio->handles[1].get();
             si.hStdError = stdio->handles[2].get();
             launcher.inherit_handles = true;
+            if constexpr (!std::is_same_v<Launcher, bp::windows::with_logon_launcher>) {
+                if (handle_list && handle_list->get()) launcher.startup_info.lpAttributeList = handle_list->get();
+            }
         }
         return {};
+    }
+
+    // Boost closes the thread handle right after this: a suspended child keeps it for resume().
+    template <typename Launcher>
+    void on_success(Launcher& launcher, const bp::filesystem::path&, std::wstring&) {
+        if (!keep_thread) return;
+        keep_thread->reset(launcher.process_information.hThread);
+        launcher.process_information.hThread = INVALID_HANDLE_VALUE;
     }
 };
 
@@ -223,6 +294,26 @@ void Child::detach() noexcept {
     impl_.reset();
 }
 
+bool Child::suspended() const noexcept { return impl_ && impl_->suspended_thread; }
+
+void Child::resume(std::error_code& ec) noexcept {
+    ec.clear();
+    if (!suspended()) return;
+    // ResumeThread returns the previous suspend count, (DWORD)-1 on failure.
+    if (::ResumeThread(impl_->suspended_thread.get()) == static_cast<DWORD>(-1)) {
+        ec = last_error();
+        return;
+    }
+    impl_->suspended_thread.reset();
+    impl_->started = std::chrono::steady_clock::now();
+}
+
+void Child::resume() {
+    std::error_code ec;
+    resume(ec);
+    if (ec) throw Error(ApiFailure{"ResumeThread", "process " + std::to_string(pid()), ec});
+}
+
 // ---- LaunchError --------------------------------------------------------------------------------
 
 LaunchError::LaunchError(LaunchFailure failure) : Error(std::move(failure.failure)), kind_(failure.kind) {}
@@ -230,6 +321,11 @@ LaunchError::LaunchError(LaunchFailure failure) : Error(std::move(failure.failur
 // ---- launch_process -----------------------------------------------------------------------------
 
 Child launch_process(const LaunchRequest& request, std::error_code& ec, LaunchFailure* failure) noexcept {
+    return launch_process(request, LaunchOptions{}, ec, failure);
+}
+
+Child launch_process(const LaunchRequest& request, const LaunchOptions& options, std::error_code& ec,
+                     LaunchFailure* failure) noexcept {
     ec.clear();
     ApiFailure api_failure;
     auto fail = [&](LaunchFailureKind kind) {
@@ -258,6 +354,19 @@ Child launch_process(const LaunchRequest& request, std::error_code& ec, LaunchFa
         const auto& s = request.stdio;
         stdio.redirect = s.in.kind != StdStream::Kind::inherit || s.out.kind != StdStream::Kind::inherit ||
                          s.err.kind != StdStream::Kind::inherit;
+        HandleList handle_list;
+        if (stdio.redirect && !options.inherit_handles) {
+            // Nothing can be handed over without inheritance: null streams become "no handles
+            // and no console", a file cannot be given at all.
+            if (s.in.kind == StdStream::Kind::file || s.out.kind == StdStream::Kind::file ||
+                s.err.kind == StdStream::Kind::file) {
+                ec = make_win32_error(ERROR_INVALID_PARAMETER);
+                api_failure = ApiFailure{"launch_process", "std stream files without handle inheritance", ec};
+                return fail(LaunchFailureKind::not_startable);
+            }
+            stdio.redirect = false;
+            init.creation_flags |= DETACHED_PROCESS;
+        }
         if (stdio.redirect) {
             const std::array<std::pair<const StdStream*, DWORD>, 3> streams = {
                 {{&s.in, STD_INPUT_HANDLE}, {&s.out, STD_OUTPUT_HANDLE}, {&s.err, STD_ERROR_HANDLE}}};
@@ -265,10 +374,18 @@ Child launch_process(const LaunchRequest& request, std::error_code& ec, LaunchFa
                 stdio.handles[i] = open_stream(*streams[i].first, streams[i].second, ec, &api_failure);
                 if (ec) return fail(LaunchFailureKind::not_startable);
             }
+            if (!std::holds_alternative<RunAsLogon>(request.run_as) &&
+                !handle_list.build(stdio.handles, ec, &api_failure))
+                return fail(LaunchFailureKind::not_startable);
+            init.handle_list = &handle_list;
         }
         init.stdio = &stdio;
 
         auto impl = std::make_unique<Child::Impl>();
+        if (options.suspended) {
+            init.creation_flags |= CREATE_SUSPENDED;
+            init.keep_thread = &impl->suspended_thread;
+        }
         bp::error_code bec;
         const char* api = "CreateProcessW";
         if (const auto* token = std::get_if<RunAsToken>(&request.run_as)) {
@@ -285,9 +402,10 @@ Child launch_process(const LaunchRequest& request, std::error_code& ec, LaunchFa
             bp::windows::default_launcher launcher;
             run(launcher, *impl, exe, init, bec);
         }
-        if (bec) {
-            ec = make_win32_error(static_cast<std::uint32_t>(bec.value()));
-            api_failure = ApiFailure{api, "program " + exe_utf8, ec};
+        // A failed call whose GetLastError() was 0 (Wine's CreateProcessWithLogonW stub) leaves bec
+        // clear and no process: still a failure.
+        if (bec || !impl->process.native_handle() || impl->process.native_handle() == INVALID_HANDLE_VALUE) {
+            detail::fail(ec, &api_failure, api, "program " + exe_utf8, static_cast<DWORD>(bec.value()));
             return fail(LaunchFailureKind::not_startable);
         }
         impl->started = std::chrono::steady_clock::now();

@@ -9,12 +9,16 @@
 #include "safelaunch/win32/token.hpp"
 #include "safelaunch/win32/user_object.hpp"
 
+#include <sddl.h>
+
 #include <boost/nowide/convert.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <ctime>
+#include <mutex>
 #include <variant>
+#include <vector>
 
 namespace safelaunch::win32 {
 namespace {
@@ -54,6 +58,98 @@ std::string module_dir() {
     return boost::nowide::narrow(path);
 }
 
+std::string sid_string(PSID sid) {
+    LPWSTR text = nullptr;
+    if (!::ConvertSidToStringSidW(sid, &text)) return {};
+    std::string out = boost::nowide::narrow(text);
+    ::LocalFree(text);
+    return out;
+}
+
+bool own_user_is_local_system() {
+    unique_handle token;
+    if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, token.put())) return false;
+    DWORD size = 0;
+    (void)::GetTokenInformation(token.get(), TokenUser, nullptr, 0, &size);
+    std::vector<unsigned char> buf(size);
+    if (size == 0 || !::GetTokenInformation(token.get(), TokenUser, buf.data(), size, &size)) return false;
+    return ::IsWellKnownSid(reinterpret_cast<TOKEN_USER*>(buf.data())->User.Sid, WinLocalSystemSid) != FALSE;
+}
+
+// UOI_USER_SID of this session's WinSta0: the logon SID of the interactive user, "" when no user
+// is associated with it. Wine fails the query with ERROR_INVALID_PARAMETER.
+void read_interactive_user_sid(LauncherFacts& l) {
+    std::error_code ec;
+    ApiFailure failure;
+    auto station = open_window_station("WinSta0", WINSTA_READATTRIBUTES, ec, &failure);
+    if (ec) {
+        l.interactive_user_sid_error = failure.describe();
+        return;
+    }
+    // Documented: lpnLengthNeeded comes back 0 when no user is associated with the object.
+    DWORD needed = 0;
+    if (!::GetUserObjectInformationW(station.get(), UOI_USER_SID, nullptr, 0, &needed)) {
+        const DWORD err = ::GetLastError();
+        if (err != ERROR_INSUFFICIENT_BUFFER) {
+            l.interactive_user_sid_error =
+                ApiFailure{"GetUserObjectInformationW(UOI_USER_SID)", "window station WinSta0", make_win32_error(err)}
+                    .describe();
+            return;
+        }
+    }
+    if (needed == 0) {
+        l.interactive_user_sid = std::string();
+        return;
+    }
+    std::vector<unsigned char> buf(needed);
+    if (!::GetUserObjectInformationW(station.get(), UOI_USER_SID, buf.data(), needed, &needed)) {
+        l.interactive_user_sid_error = ApiFailure{"GetUserObjectInformationW(UOI_USER_SID)", "window station WinSta0",
+                                                  make_win32_error(::GetLastError())}
+                                           .describe();
+        return;
+    }
+    l.interactive_user_sid = sid_string(buf.data());
+}
+
+// What a child launched with lpDesktop = NULL is given: this process's own lpDesktop (CreateProcess
+// copies it), and, when that is empty, the station and desktop this process is on. Read under the
+// station-switch lock so a concurrent open_desktop's temporary switch is never seen.
+struct InheritedDesktop {
+    std::optional<std::string> startup_spec;  // GetStartupInfoW().lpDesktop when not empty
+    std::string station = "WinSta0";
+    std::string desktop = "Default";
+};
+
+InheritedDesktop inherited_desktop() {
+    InheritedDesktop d;
+    const std::lock_guard lock(station_switch_mutex());
+    STARTUPINFOW si{};
+    si.cb = sizeof si;
+    ::GetStartupInfoW(&si);  // no failure return (Vista+)
+    if (si.lpDesktop && *si.lpDesktop) d.startup_spec = boost::nowide::narrow(si.lpDesktop);
+    std::error_code ec;
+    if (auto name = process_window_station_name(ec); !ec) d.station = name;
+    if (auto name = thread_desktop_name(ec); !ec) d.desktop = name;
+    return d;
+}
+
+// The child's token is of another session than this process. A LogonUserW prediction for
+// RunAsLogon does not count: CreateProcessWithLogonW starts the child in the caller's session.
+bool other_session(const LauncherFacts& l, const TokenFacts& t) {
+    if (l.run_as == "logon" && !l.token_is_childs) return false;
+    return t.session_id != l.session_id;
+}
+
+// Whether the child has a console to attach to (ExitFacts::had_console, diagnosis R7).
+bool child_gets_a_console(const LaunchRequest& request) {
+    const auto flags = request.creation_flags;
+    if (flags & DETACHED_PROCESS) return false;
+    if (flags & (CREATE_NEW_CONSOLE | CREATE_NO_WINDOW)) return true;
+    // CreateProcessWithLogonW's child gets a console from the secondary logon service.
+    if (std::holds_alternative<RunAsLogon>(request.run_as)) return true;
+    return ::GetConsoleWindow() != nullptr;  // it inherits ours, if we have one
+}
+
 
 }  // namespace
 
@@ -74,14 +170,34 @@ unique_handle target_token(const LaunchRequest& request, std::error_code& ec, Ap
     return duplicate_own_token(true, ec, failure);
 }
 
-Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token, const SafeLaunchOptions&) {
+LauncherFacts gather_launcher_facts(const LaunchRequest& request, bool token_is_childs) {
+    LauncherFacts l;
+    DWORD session = 0;
+    if (::ProcessIdToSessionId(::GetCurrentProcessId(), &session)) l.session_id = session;
+    l.local_system = own_user_is_local_system();
+    l.run_as = std::holds_alternative<RunAsToken>(request.run_as)   ? "token"
+               : std::holds_alternative<RunAsLogon>(request.run_as) ? "logon"
+                                                                     : "caller";
+    l.token_is_childs = token_is_childs;
+    read_interactive_user_sid(l);
+    return l;
+}
+
+Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token, const SafeLaunchOptions& options) {
+    return gather_launch_facts(request, token, gather_launcher_facts(request, false), options);
+}
+
+Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token, const LauncherFacts& launcher,
+                             const SafeLaunchOptions&) {
     Snapshot s;
     s.taken_utc = utc_now();
     s.host = computer_name();
+    s.launcher = launcher;
     std::error_code ec;
     ApiFailure failure;
     s.token = gather_token_facts(token, ec, &failure);
-    s.token.source = std::holds_alternative<RunAsToken>(request.run_as)  ? "the request's token"
+    s.token.source = launcher.token_is_childs                              ? "the suspended child's own token"
+                     : std::holds_alternative<RunAsToken>(request.run_as)  ? "the request's token"
                      : std::holds_alternative<RunAsLogon>(request.run_as) ? "LogonUserW for the request's user"
                                                                            : "caller";
     // CreateProcessAsUserW's privileges, reported before the launch (M1); unread facts stay unset.
@@ -104,15 +220,36 @@ Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token, const S
     const auto spec = parse_desktop_spec(request.desktop ? std::optional<std::string_view>(*request.desktop)
                                                           : std::nullopt);
     if (!spec) return s;  // the analysis reports desktop.spec.invalid
+    const auto parent = inherited_desktop();
     ResolveContext ctx;
-    if (auto name = process_window_station_name(ec); !ec) ctx.parent_station = name;
-    if (auto name = thread_desktop_name(ec); !ec) ctx.parent_desktop = name;
+    ctx.parent_station = parent.station;
+    ctx.parent_desktop = parent.desktop;
     ctx.logon_luid = s.token.logon_luid;
-    ctx.interactive_session = in_interactive_session(s.token);
-    const auto resolved = resolve_desktop(spec.value(), ctx);
+    ctx.empty_means_inherit = std::holds_alternative<RunAsLogon>(request.run_as);
+    ctx.interactive_session =
+        decide_interactive({s.token.logon_sid, s.token.session_id,
+                            std::any_of(s.token.groups.begin(), s.token.groups.end(),
+                                        [](const GroupFacts& g) {
+                                            return g.sid == "S-1-5-4" && (g.attributes & group_attr::kEnabled);
+                                        }),
+                            launcher.session_id, launcher.interactive_user_sid})
+            .interactive;
+    auto resolved = resolve_desktop(spec.value(), ctx);
+    if (resolved.how == ResolveHow::inherited && parent.startup_spec) {
+        // The child is given our own lpDesktop: resolve that, for the child's token.
+        if (const auto own = parse_desktop_spec(std::optional<std::string_view>(*parent.startup_spec));
+            own && own->kind != DesktopSpecKind::inherit) {
+            auto from_own = resolve_desktop(own.value(), ctx);
+            resolved.station = std::move(from_own.station);
+            resolved.desktop = std::move(from_own.desktop);
+        }
+    }
     s.target.station = resolved.station;
     s.target.desktop = resolved.desktop;
     s.target.how = std::string(to_string(resolved.how));
+    // Another session's objects cannot be opened by name from here: OpenWindowStation would find
+    // this session's object of that name (session.other.not_inspectable).
+    if (other_session(launcher, s.token)) return s;
     s.target.station_facts = gather_window_station_facts(resolved.station, AccessQuery{token, kStationRightsNeeded});
     s.target.desktop_facts =
         gather_desktop_facts(resolved.station, resolved.desktop, AccessQuery{token, kDesktopRightsNeeded});
@@ -129,7 +266,8 @@ std::optional<CanaryFacts> run_canary(const LaunchRequest& request, const SafeLa
     probe.stdio.out.kind = StdStream::Kind::null;
     probe.stdio.err.kind = StdStream::Kind::null;
     LaunchFailure lf;
-    auto child = launch_process(probe, ec, &lf);
+    // No handle inheritance: CreateProcessAsUserW refuses bInheritHandles for another session (C3).
+    auto child = launch_process(probe, LaunchOptions{.inherit_handles = false}, ec, &lf);
     if (!child.valid()) {
         if (failure) *failure = lf.failure;
         return std::nullopt;
@@ -150,14 +288,13 @@ std::optional<CanaryFacts> run_canary(const LaunchRequest& request, const SafeLa
     return c;
 }
 
-Preflight preflight(const LaunchRequest& request, const SafeLaunchOptions& options, std::error_code& ec,
-                    ApiFailure* failure) {
-    ec.clear();
+namespace {
+
+// Facts (as `token`), the canary when asked for, and the verdict.
+Preflight assess(const LaunchRequest& request, const SafeLaunchOptions& options, HANDLE token,
+                 const LauncherFacts& launcher) {
     Preflight p;
-    if (request.check == CheckPolicy::none) return p;
-    const auto token = target_token(request, ec, failure);
-    if (ec) return p;
-    p.facts = gather_launch_facts(request, token.get(), options);
+    p.facts = gather_launch_facts(request, token, launcher, options);
     if (request.check == CheckPolicy::canary) {
         std::error_code cec;
         ApiFailure cf;
@@ -166,6 +303,26 @@ Preflight preflight(const LaunchRequest& request, const SafeLaunchOptions& optio
     }
     p.analysis = analyze(p.facts, options.analysis);
     return p;
+}
+
+}  // namespace
+
+Preflight preflight(const LaunchRequest& request, const SafeLaunchOptions& options, std::error_code& ec,
+                    ApiFailure* failure) {
+    ec.clear();
+    Preflight p;
+    if (request.check == CheckPolicy::none) return p;
+    const auto launcher = gather_launcher_facts(request, false);
+    if (auto refusal = refuse_before_launch(launcher)) {
+        // No LogonUserW either: the launch cannot happen from here.
+        p.facts.launcher = launcher;
+        p.analysis.preflight = {std::move(*refusal)};
+        p.analysis.verdict = verdict_of(p.analysis.preflight);
+        return p;
+    }
+    const auto token = target_token(request, ec, failure);
+    if (ec) return p;
+    return assess(request, options, token.get(), launcher);
 }
 
 Preflight preflight(const LaunchRequest& request, const SafeLaunchOptions& options) {
@@ -226,6 +383,28 @@ bool grant_missing(const Preflight& p, HANDLE token, std::vector<ScopedGrant>& g
 
 }  // namespace
 
+namespace {
+
+bool missing_access(const Preflight& p) {
+    return std::any_of(p.analysis.access.begin(), p.analysis.access.end(),
+                       [](const AccessCheckFacts& a) { return !a.ok; });
+}
+
+// The child's own token, for the checks: TOKEN_QUERY for the facts, TOKEN_DUPLICATE for the
+// impersonation copy AccessCheck needs.
+unique_handle open_child_token(const Child& child, std::error_code& ec, ApiFailure* failure) {
+    ec.clear();
+    unique_handle token;
+    if (!::OpenProcessToken(child.native_handle(), TOKEN_QUERY | TOKEN_DUPLICATE, token.put())) {
+        ec = make_win32_error(::GetLastError());
+        set_failure(failure, "OpenProcessToken", fmt::format("the suspended child {}", child.pid()), ec);
+        return {};
+    }
+    return token;
+}
+
+}  // namespace
+
 SafeChild safe_launch(const LaunchRequest& request, const SafeLaunchOptions& options) {
     SafeChild sc;
     sc.request_ = request;
@@ -238,41 +417,83 @@ SafeChild safe_launch(const LaunchRequest& request, const SafeLaunchOptions& opt
     }
     std::error_code ec;
     ApiFailure failure;
-    out.preflight = preflight(request, options, ec, &failure);
-    if (ec) {
-        out.not_started = NotStartedReason::token_failed;
-        out.failure = failure;
+    LaunchFailure lf;
+    sc.had_console_ = child_gets_a_console(request);
+    if (request.check == CheckPolicy::none) {
+        sc.started_utc_ = utc_now();
+        sc.child_ = launch_process(request, ec, &lf);
+        if (!sc.child_.valid()) {
+            out.not_started = NotStartedReason::launch_failed;
+            out.launch_failure = lf;
+        }
         return sc;
     }
-    const bool missing = std::any_of(out.preflight.analysis.access.begin(), out.preflight.analysis.access.end(),
-                                     [](const AccessCheckFacts& a) { return !a.ok; });
-    // C4: with --grant, also where nothing is missing (a share of a safelaunch ACE the launch relies on).
-    if (options.grant && (missing || out.preflight.facts.token.logon_sid)) {
-        const auto token = target_token(request, ec, &failure);
+
+    // RunAsLogon from LocalSystem cannot work: refused before any process exists.
+    auto launcher = gather_launcher_facts(request, true);
+    if (auto refusal = refuse_before_launch(launcher)) {
+        out.preflight.facts.launcher = launcher;
+        out.preflight.analysis.preflight = {std::move(*refusal)};
+        out.preflight.analysis.verdict = Verdict::blocked;
+        if (request.on_blocking == OnBlocking::refuse) {
+            out.not_started = NotStartedReason::refused;
+            return sc;
+        }
+    }
+
+    // The child as it will run, but suspended: its token and session are facts, not a prediction
+    // (a RunAsLogon child has the caller's logon SID; a token may be of another session).
+    sc.child_ = launch_process(request, LaunchOptions{.suspended = true}, ec, &lf);
+    if (!sc.child_.valid()) {
+        out.not_started = NotStartedReason::launch_failed;
+        out.launch_failure = lf;
+        return sc;
+    }
+    // Whatever happens below, a child that is not resumed is terminated before it ran any code.
+    const auto abandon = [&] {
+        std::error_code tec;
+        sc.child_.terminate(kTerminatedExitCode, tec);
+        sc.child_ = Child{};
+        sc.grants_.clear();  // reverts any grant already made
+    };
+    sc.token_ = open_child_token(sc.child_, ec, &failure);
+    if (ec) {
+        // Not readable (another user's token can deny us TOKEN_QUERY): fall back to the prediction.
+        launcher.token_is_childs = false;
+        sc.token_ = target_token(request, ec, &failure);
         if (ec) {
+            abandon();
             out.not_started = NotStartedReason::token_failed;
             out.failure = failure;
             return sc;
         }
-        if (!grant_missing(out.preflight, token.get(), sc.grants_, out)) {
+    }
+    out.preflight = assess(request, options, sc.token_.get(), launcher);
+    // With --grant: the missing rights, and (C4) a share of any safelaunch ACE the launch relies on
+    // where nothing is missing, so another launcher's revert cannot take it away from this child.
+    const bool missing = missing_access(out.preflight);
+    if (options.grant && (missing || out.preflight.facts.token.logon_sid)) {
+        if (!grant_missing(out.preflight, sc.token_.get(), sc.grants_, out)) {
+            abandon();
             out.not_started = NotStartedReason::grant_failed;
-            sc.grants_.clear();  // reverts any grant already made
             return sc;
         }
-        if (missing) out.preflight = preflight(request, options, ec, &failure);  // the verdict with the grants in place
+        // The verdict with the grants in place, for the same token (no new logon).
+        if (missing) out.preflight = assess(request, options, sc.token_.get(), launcher);
     }
     if (out.preflight.analysis.verdict == Verdict::blocked && request.on_blocking == OnBlocking::refuse) {
+        abandon();
         out.not_started = NotStartedReason::refused;
-        sc.grants_.clear();
         return sc;
     }
-    LaunchFailure lf;
     sc.started_utc_ = utc_now();
-    sc.child_ = launch_process(request, ec, &lf);
-    if (!sc.child_.valid()) {
+    sc.child_.resume(ec);
+    if (ec) {
+        abandon();
         out.not_started = NotStartedReason::launch_failed;
-        out.launch_failure = lf;
-        sc.grants_.clear();
+        out.launch_failure =
+            LaunchFailure{LaunchFailureKind::not_startable,
+                          ApiFailure{"ResumeThread", fmt::format("the suspended child of {}", request.program), ec}};
     }
     return sc;
 }
@@ -304,8 +525,16 @@ Outcome SafeChild::wait() {
     if (code && !out.timed_out && worth_a_post_mortem(*code)) {
         // Post-mortem: the same facts again (with any grant still in place: what the child saw),
         // the Win32k events since the launch, and the canary on that desktop.
-        const auto token = target_token(request_, ec, &failure);
-        Snapshot pm = ec ? out.preflight.facts : gather_launch_facts(request_, token.get(), options_);
+        // The child's own token when it could be read (no new LogonUserW for RunAsLogon).
+        unique_handle predicted;
+        if (!token_) predicted = target_token(request_, ec, &failure);
+        const HANDLE token = token_ ? token_.get() : predicted.get();
+        Snapshot pm = !token ? out.preflight.facts
+                             : gather_launch_facts(request_, token,
+                                                   out.preflight.facts.launcher
+                                                       ? *out.preflight.facts.launcher
+                                                       : gather_launcher_facts(request_, static_cast<bool>(token_)),
+                                                   options_);
         if (options_.read_events) {
             const auto window = std::chrono::seconds(out.runtime_ms / 1000 + 60);
             auto events = query_desktop_heap_events(window, ec, &failure);
@@ -318,7 +547,7 @@ Outcome SafeChild::wait() {
             std::error_code cec;
             pm.canary = run_canary(request_, options_, cec);
         }
-        pm.exit = ExitFacts{*code, out.runtime_ms, true, started_utc_};
+        pm.exit = ExitFacts{*code, out.runtime_ms, had_console_, started_utc_};
         out.diagnosis = analyze(pm, options_.analysis).diagnosis;
         out.post_mortem = std::move(pm);
     }

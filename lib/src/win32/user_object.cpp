@@ -8,17 +8,18 @@
 #include <mutex>
 
 namespace safelaunch::win32 {
-namespace {
-
-
-std::string station_label(std::string_view name) { return "window station " + std::string(name); }
-std::string desktop_label(std::string_view name) { return "desktop " + std::string(name); }
 
 // Serialises our own process-station switches (see the header for what this does not cover).
 std::mutex& station_switch_mutex() {
     static std::mutex m;
     return m;
 }
+
+namespace {
+
+
+std::string station_label(std::string_view name) { return "window station " + std::string(name); }
+std::string desktop_label(std::string_view name) { return "desktop " + std::string(name); }
 
 // For the duration of one name-based desktop call: the process station is `target`.
 class ProcessStationSwitch {

@@ -2,12 +2,18 @@
 // arguments, environment, working directory and desktop arrived as asked.
 //   child_report <out-file | -> <VAR | -> [args...]
 // Lines: {"argv":[...]}  {"env":{"VAR":"value" | null}}  {"cwd":"..."}  {"station":"...","desktop":"..."}
+//        {"stdin":{"type":GetFileType,"read_ok":bool,"bytes":n}} when SAFELAUNCH_READ_STDIN is set (one
+//        ReadFile of up to 64 bytes)
+//        {"set_event":{"handle":n,"ok":bool}} when SAFELAUNCH_SET_EVENT holds a handle value: SetEvent on
+//        it, so a parent can see whether that handle was inherited.
 // argv comes from GetCommandLineW → CommandLineToArgvW (what a Unicode program sees); the desktop
 // from GetThreadDesktop + UOI_NAME, which also makes this process connect to its desktop (user32).
 #include <windows.h>
 #include <shellapi.h>
 
+#include <cstdint>
 #include <cstdio>
+#include <cwchar>
 #include <string>
 #include <vector>
 
@@ -78,6 +84,25 @@ int main() {
 
     report += "{\"station\":" + json(object_name(::GetProcessWindowStation())) +
               ",\"desktop\":" + json(object_name(::GetThreadDesktop(::GetCurrentThreadId()))) + "}\n";
+
+    // Only when asked: an inherited console stdin would block the read.
+    if (::GetEnvironmentVariableW(L"SAFELAUNCH_READ_STDIN", nullptr, 0) > 0) {
+        const HANDLE in = ::GetStdHandle(STD_INPUT_HANDLE);
+        const bool valid = in && in != INVALID_HANDLE_VALUE;
+        char buf[64];
+        DWORD got = 0;
+        const bool read_ok = valid && ::ReadFile(in, buf, sizeof buf, &got, nullptr);
+        report += "{\"stdin\":{\"type\":" + std::to_string(valid ? ::GetFileType(in) : 0) + ",\"read_ok\":" +
+                  (read_ok ? "true" : "false") + ",\"bytes\":" + std::to_string(got) + "}}\n";
+    }
+
+    wchar_t event_text[32] = {};
+    if (::GetEnvironmentVariableW(L"SAFELAUNCH_SET_EVENT", event_text, 32) > 0) {
+        const auto value = std::wcstoull(event_text, nullptr, 10);
+        const bool ok = ::SetEvent(reinterpret_cast<HANDLE>(static_cast<std::uintptr_t>(value))) != FALSE;
+        report += "{\"set_event\":{\"handle\":" + std::to_string(value) + ",\"ok\":" + (ok ? "true" : "false") +
+                  "}}\n";
+    }
 
     if (out_path == L"-") {
         DWORD written = 0;

@@ -63,6 +63,14 @@ public:
     // Closes the handle without ending the process.
     void detach() noexcept;
 
+    // Launched with LaunchOptions::suspended and not resumed yet: its primary thread has not run
+    // any code of the program (nor connected to a window station).
+    [[nodiscard]] bool suspended() const noexcept;
+    // ResumeThread on the primary thread of a suspended child, then forgets the thread handle.
+    // No-op for a child that is not suspended.
+    void resume(std::error_code& ec) noexcept;
+    void resume();
+
 private:
     std::unique_ptr<Impl> impl_;
 };
@@ -88,11 +96,29 @@ private:
                                           ApiFailure* failure = nullptr);
 [[nodiscard]] std::string resolve_program(std::string_view program);
 
+// How launch_process creates the process, beyond what the request says.
+struct LaunchOptions {
+    // CREATE_SUSPENDED: the caller inspects the child (its real token) and then calls
+    // Child::resume(), or terminates it before it has run any code.
+    bool suspended = false;
+    // false: bInheritHandles = FALSE, which CreateProcessAsUserW requires for a token of another
+    // session. Std streams of kind `file` are then refused (ERROR_INVALID_PARAMETER); `null`
+    // streams give the child no std handles at all (DETACHED_PROCESS: no console to write to).
+    bool inherit_handles = true;
+};
+
 // Launches `request` (program, args, environment, working directory, stdio, creation flags,
 // desktop, run_as). check / on_blocking / timeout are not looked at here. On failure returns an
 // invalid Child, sets ec and, when given, *failure.
+//
+// Handles: when std streams are redirected the child inherits exactly those (at most three, by
+// PROC_THREAD_ATTRIBUTE_HANDLE_LIST), never another inheritable handle of this process (an
+// inherited station handle would decide the child's window station). RunAsLogon
+// (CreateProcessWithLogonW) takes a plain STARTUPINFO: no attribute list, no extended flag.
 [[nodiscard]] Child launch_process(const LaunchRequest& request, std::error_code& ec,
                                    LaunchFailure* failure = nullptr) noexcept;
+[[nodiscard]] Child launch_process(const LaunchRequest& request, const LaunchOptions& options,
+                                   std::error_code& ec, LaunchFailure* failure = nullptr) noexcept;
 // Throwing overload: LaunchError.
 [[nodiscard]] Child launch_process(const LaunchRequest& request);
 

@@ -44,10 +44,18 @@ struct SafeLaunchOptions {
 [[nodiscard]] unique_handle target_token(const LaunchRequest& request, std::error_code& ec,
                                          ApiFailure* failure = nullptr);
 
+// The launching process and the way `request` launches (session, LocalSystem, run_as, WinSta0's
+// UOI_USER_SID). `token_is_childs`: the facts will be read from the suspended child's own token.
+[[nodiscard]] LauncherFacts gather_launcher_facts(const LaunchRequest& request, bool token_is_childs);
+
 // Facts about where `request`'s child would connect, as the given token. Never fails as a whole
-// once the token is known: what cannot be read stays empty with its reason in the facts.
+// once the token is known: what cannot be read stays empty with its reason in the facts. When the
+// token's session is not the launcher's, no station or desktop is opened by name (they would be
+// the launcher's session's objects): only the resolved names are filled.
 [[nodiscard]] Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token,
                                            const SafeLaunchOptions& options = {});
+[[nodiscard]] Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token,
+                                           const LauncherFacts& launcher, const SafeLaunchOptions& options);
 
 // Runs the canary (safelaunch-probe) on the request's desktop as the request's token.
 [[nodiscard]] std::optional<CanaryFacts> run_canary(const LaunchRequest& request, const SafeLaunchOptions& options,
@@ -59,21 +67,24 @@ struct Preflight {
 };
 
 // Gathers and decides; runs the canary when request.check is canary. request.check == none gives
-// an empty, ok Preflight.
+// an empty, ok Preflight. This is the prediction (`safelaunch check`): the token is the caller's,
+// the request's, or a LogonUserW token for RunAsLogon, whose child really gets the caller's logon
+// SID (finding prediction.run_as_logon). safe_launch() checks the child's own token instead.
 [[nodiscard]] Preflight preflight(const LaunchRequest& request, const SafeLaunchOptions& options,
                                   std::error_code& ec, ApiFailure* failure = nullptr);
 [[nodiscard]] Preflight preflight(const LaunchRequest& request, const SafeLaunchOptions& options = {});
 
 // Why safe_launch did not start a child.
 enum class NotStartedReason {
-    refused,        // a blocking pre-flight finding, and on_blocking = refuse
+    refused,        // a blocking pre-flight finding, and on_blocking = refuse (the suspended
+                    // child, if one was made, was terminated before it ran any code)
     grant_failed,   // --grant could not add its ACE
-    launch_failed,  // CreateProcess* failed (see LaunchFailure)
+    launch_failed,  // CreateProcess* (or ResumeThread) failed (see LaunchFailure)
     token_failed,   // the target token could not be had
 };
 
 struct Outcome {
-    Preflight preflight;                       // before the launch (after any grant)
+    Preflight preflight;                       // of the suspended child (after any grant)
     std::vector<std::string> grants;           // "S-1-5-5-0-123: 0x6e on window station X", reverted
     std::optional<std::uint32_t> exit_code;    // nullopt: not started, or still running at timeout
     bool timed_out = false;                    // ended by safelaunch after request.timeout
@@ -106,12 +117,18 @@ private:
     SafeLaunchOptions options_;
     Outcome outcome_;
     std::string started_utc_;
+    bool had_console_ = true;  // the child had a console to attach to (ExitFacts::had_console)
+    unique_handle token_;      // the child's own token (TOKEN_QUERY | TOKEN_DUPLICATE), for the post-mortem
     // Declared before child_: destroyed after it, so a grant outlives the child it was made for.
     std::vector<ScopedGrant> grants_;
     Child child_;
 };
 
-// Pre-flight, [grant], launch. Never throws for launch-time failures: they are in outcome().
+// Creates the child suspended, checks its own token in its own session (and grants, when asked,
+// to that token's logon SID), then resumes it, or terminates it before it has run any code when
+// the verdict is blocked and on_blocking is refuse. RunAsLogon from LocalSystem is refused before
+// any process is made. request.check == none: a plain launch. Never throws for launch-time
+// failures: they are in outcome().
 [[nodiscard]] SafeChild safe_launch(const LaunchRequest& request, const SafeLaunchOptions& options = {});
 
 // safe_launch(request, options).wait(): pre-flight, launch, wait, diagnose. Grants are reverted

@@ -21,6 +21,7 @@
 #include "safelaunch/win32/security.hpp"
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,6 +83,10 @@ struct CreatedDesktop {
 [[nodiscard]] std::vector<std::string> enumerate_desktops(HWINSTA station, std::error_code& ec,
                                                           ApiFailure* failure = nullptr);
 [[nodiscard]] std::vector<std::string> enumerate_desktops(HWINSTA station);
+
+// Serialises this library's own process-station switches (open_desktop, create_desktop). Hold it
+// to read the process station and thread desktop without seeing a temporarily switched station.
+[[nodiscard]] std::mutex& station_switch_mutex();
 
 // What a child launched with lpDesktop = NULL inherits: this process's station and this thread's
 // desktop.
