@@ -388,16 +388,18 @@ SharedSectionAnalysis analyze_tokens(const std::vector<std::string_view>& tokens
                 written += fmt::format("{}{}", written.empty() ? "" : " ", shown(p));
             }
             const auto meant = fmt::format("{}={}", l.argument->name, l.value.empty() ? "<value>" : shown(l.value));
-            const auto what = l.value_missing
-                                  ? fmt::format("\"{}\" is the csrss argument {} without its '=' and value (usually {})",
-                                                written, l.argument->name, meant)
-                                  : fmt::format("\"{}\" is the csrss argument {} without its '='", written, meant);
+            const auto what =
+                !l.value_missing ? fmt::format("\"{}\" is the csrss argument {} without its '='", written, meant)
+                : l.value.empty()
+                    ? fmt::format("\"{}\" is the csrss argument {} without its '=' and value", written, l.argument->name)
+                    : fmt::format("\"{}\" is the csrss argument {} without its '=' and value (usually {})", written,
+                                  l.argument->name, meant);
             // "Windows:On" is one argument named "Windows:On"; "Windows On" a name without a value
             // plus stray arguments.
             const auto how = l.colon            ? "it as one argument, named as no csrss argument is"
                              : l.seen.size() == 1 ? "a name without a value"
-                             : l.seen.size() == 2 ? "a name without a value plus an argument it does not know"
-                                                  : "a name without a value plus arguments it does not know";
+                             : l.seen.size() == 2 ? "a name without a value plus a stray argument"
+                                                  : "a name without a value plus stray arguments";
             add(findings, "shared_section.argument_missing_equals", Severity::error,
                 fmt::format("{}: csrss splits its command line at white space and reads {}; what csrss does "
                             "then is not documented (ReactOS's csrsrv fails an unknown argument with "
