@@ -14,6 +14,9 @@ namespace safelaunch {
 // 128 (ERROR_WAIT_NO_CHILDREN), Vista and later 0xC0000142 (STATUS_DLL_INIT_FAILED).
 inline constexpr std::uint32_t kStatusDllInitFailed = 0xC0000142;
 inline constexpr std::uint32_t kErrorWaitNoChildren = 128;
+// Its relative when the window station is shutting down (logoff, shutdown): win32k refuses the
+// connection and ends the process with this code. Not one of KB 184802's causes.
+inline constexpr std::uint32_t kStatusDllInitFailedLogoff = 0xC000026B;
 
 // ---------------------------------------------------------------------------------------------
 // Parsing
@@ -104,5 +107,11 @@ struct ExitCodeInfo {
 
 // The codes the catalogue explains, in table order (for listings and tests).
 [[nodiscard]] std::vector<std::uint32_t> catalogued_exit_codes();
+
+// Codes cut to 8 bits: a runner or shell that keeps only the low byte of the exit code (a POSIX
+// exit status, e.g. wine64 on Linux) shows 0xC0000142 as 66. Returns the catalogued codes above
+// 0xFF whose low byte is `low_byte`, in table order: known codes only, so an empty list does not
+// mean no code ends in that byte. Codes 0..255 are left out: cutting does not change them.
+[[nodiscard]] std::vector<std::uint32_t> known_codes_with_low_byte(std::uint8_t low_byte);
 
 }  // namespace safelaunch

@@ -22,6 +22,12 @@
 // Finding ids (stable; never reused):
 //   shared_section.missing                 error    no SharedSection= argument
 //   shared_section.missing_equals          error    "SharedSection 1024,..." / "SharedSection:..."
+//   shared_section.argument_missing_equals error    another csrss argument without its '=':
+//                                                   "Windows On", "Windows =On", "Windows:On", a
+//                                                   bare "Windows" (ObjectDirectory, Windows,
+//                                                   SubSystemType, ServerDll, ProfileControl,
+//                                                   MaxRequestThreads); one per argument, the
+//                                                   remedy is the whole corrected Windows value
 //   shared_section.duplicate               warning  more than one SharedSection= (the first is read)
 //   shared_section.whitespace_in_value     warning  value split by white space (joined back)
 //   shared_section.too_few_values          error    fewer than two values

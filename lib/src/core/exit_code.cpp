@@ -33,6 +33,9 @@ struct Entry {
 //  - Visual C++ "Delay load exceptions" (VcppException(ERROR_SEVERITY_ERROR,
 //    ERROR_MOD_NOT_FOUND) = 0xC06D007E, ERROR_PROC_NOT_FOUND = 0xC06D007F).
 //  - dotnet/coreclr corexcep.h: EXCEPTION_COMPLUS 0xE0434352 ('CCR'), EXCEPTION_MSVC 0xE06D7363.
+//  - ntstatus.h: STATUS_DLL_INIT_FAILED_LOGOFF 0xC000026B "{DLL Initialization Failed} The application
+//    failed to initialize because the window station is shutting down" (Win32 form
+//    ERROR_DLL_INIT_FAILED_LOGOFF, 624).
 //  - ntstatus.h: DBG_TERMINATE_PROCESS 0x40010004 "Debugger terminated process",
 //    STATUS_POSSIBLE_DEADLOCK 0xC0000194, STATUS_MISSING_SYSTEMFILE 0xC0000143.
 constexpr std::array kCatalogue = {
@@ -72,6 +75,18 @@ constexpr std::array kCatalogue = {
            "Raise the SharedSection desktop heap value (third value for services' non-interactive desktops) and reboot.",
            "Fix lpDesktop (\"Station\\\\Desktop\", backslash) or create the desktop before the launch.",
            "If the desktop is ruled out, find the failing DLL with loader snaps (gflags -i <exe> +sls) under a debugger."}},
+    // Both flags false: the name says "DLL init failed", but the cause is already known (the window
+    // station is shutting down), not one of KB 184802's two (access, desktop heap). The flags steer
+    // the diagnosis to rank those two and run the canary, which would mislead here.
+    Entry{kStatusDllInitFailedLogoff, "STATUS_DLL_INIT_FAILED_LOGOFF", false, false,
+          "The process started while its window station was shutting down (logoff, shutdown, session "
+          "end); win32k refused user32.dll's connection and ended the process with it.",
+          {"The user logged off, or the session was ended or disconnected and reset, while the program was starting.",
+           "The system was shutting down or restarting while the program was starting.",
+           "A service or scheduled task started a program on the window station of a session that was being torn down."},
+          {"Nothing is wrong with the program, its access or the desktop heap: start it again once the session or system is up.",
+           "Do not start programs from logoff or shutdown scripts or handlers that run while the station closes.",
+           "Check the System log for a logoff or shutdown at the failure time (User32 event 1074 names who started a shutdown)."}},
     Entry{0xC0000143, "STATUS_MISSING_SYSTEMFILE", false, false,
           "A required system file is bad or missing; not a window station or desktop problem.",
           {"A system DLL is corrupt or was removed.", "A broken update or disk error damaged system files."},
@@ -487,6 +502,13 @@ std::string describe_exit_code(std::uint32_t code) {
     auto line = fmt::format("{} ({}, {})", info.hex, info.code, info.signed_value);
     if (!info.name.empty()) line += " " + info.name;
     return line;
+}
+
+std::vector<std::uint32_t> known_codes_with_low_byte(std::uint8_t low_byte) {
+    std::vector<std::uint32_t> codes;
+    for (const auto& e : kCatalogue)
+        if (e.code > 0xFFU && (e.code & 0xFFU) == low_byte) codes.push_back(e.code);
+    return codes;
 }
 
 std::vector<std::uint32_t> catalogued_exit_codes() {

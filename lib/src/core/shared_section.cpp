@@ -69,6 +69,98 @@ constexpr std::string_view kRebootRemedy =
     " in HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\SubSystems\\Windows, "
     "then reboot";
 
+// csrss's other arguments (the names ReactOS's csrsrv CsrParseServerCommandLine knows) and the
+// value Windows' default Windows value gives each; "" where there is no single usual value.
+struct OtherArgument {
+    std::string_view name;
+    std::string_view usual_value;
+};
+constexpr OtherArgument kOtherArguments[] = {
+    {"ObjectDirectory", "\\Windows"}, {"Windows", "On"},          {"SubSystemType", "Windows"},
+    {"ServerDll", ""},                 {"ProfileControl", "Off"},  {"MaxRequestThreads", "16"},
+};
+
+[[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (lower(a[i]) != lower(b[i])) return false;
+    return true;
+}
+
+[[nodiscard]] const OtherArgument* other_argument_named(std::string_view token) noexcept {
+    for (const auto& a : kOtherArguments)
+        if (iequals(token, a.name)) return &a;
+    return nullptr;
+}
+
+// An argument other than SharedSection that lost its '=': "Windows On", "Windows =On",
+// "Windows = On", "Windows:On", or a bare "Windows". Consumed tokens are listed in `seen`.
+struct LostEquals {
+    const OtherArgument* argument = nullptr;
+    std::string value;                  // the value meant; the usual one when none was written
+    bool value_missing = false;         // nothing to read the value from
+    bool colon = false;                 // "Windows:On": one token, name and value joined by ':'
+    std::vector<std::string_view> seen; // the arguments csrss gets instead
+};
+
+// Tries the argument at tokens[i]; on a match advances i past the tokens it consumed.
+[[nodiscard]] std::optional<LostEquals> lost_equals_at(const std::vector<std::string_view>& tokens,
+                                                        std::size_t& i) {
+    const auto tok = tokens[i];
+    LostEquals r;
+    if (const auto colon = tok.find(':'); colon != std::string_view::npos && tok.find('=') == std::string_view::npos) {
+        // "Windows:On" (but not "ServerDll=winsrv:...", which has its '=').
+        r.argument = other_argument_named(tok.substr(0, colon));
+        if (!r.argument) return std::nullopt;
+        r.value = std::string(tok.substr(colon + 1));
+        r.colon = true;
+        r.seen.push_back(tok);
+        if (r.value.empty()) {
+            r.value = std::string(r.argument->usual_value);
+            r.value_missing = true;
+        }
+        return r;
+    }
+    r.argument = other_argument_named(tok);
+    if (!r.argument) return std::nullopt;
+    r.seen.push_back(tok);
+    std::size_t j = i + 1;
+    if (j < tokens.size() && tokens[j] == "=") r.seen.push_back(tokens[j++]);
+    if (j < tokens.size()) {
+        auto next = tokens[j];
+        const bool glued = next.front() == '=';  // "Windows =On"
+        if (glued) next.remove_prefix(1);
+        // The next token is the value unless it is an argument of its own: it has an '=', starts
+        // with SharedSection, or is another bare name (SubSystemType's value "Windows" excepted).
+        const auto* named = other_argument_named(next);
+        const bool an_argument = next.find('=') != std::string_view::npos || starts_with_name(next) ||
+                                 (named && !iequals(next, r.argument->usual_value));
+        if (!next.empty() && (glued || !an_argument)) {
+            r.value = std::string(next);
+            r.seen.push_back(tokens[j]);
+            i = j;
+            return r;
+        }
+    }
+    if (r.seen.size() == 2) i = j - 1;  // a lone "=" was consumed
+    r.value = std::string(r.argument->usual_value);
+    r.value_missing = true;
+    return r;
+}
+
+// The corrected Windows value can be longer than evidence may be; still escaped and bounded.
+[[nodiscard]] std::string shown_value(std::string_view s) {
+    constexpr std::size_t kMax = 4096;
+    std::string out;
+    for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        if (b < 0x20 || b == 0x7F) out += fmt::format("\\x{:02x}", b);
+        else out += s[i];
+    }
+    if (s.size() > kMax) out += "...";
+    return out;
+}
+
 // Parses one decimal value; on failure adds a finding and returns nullopt.
 std::optional<std::uint32_t> parse_value(std::string_view text, int index, std::string_view whole,
                                          std::vector<Finding>& findings) {
@@ -198,11 +290,21 @@ SharedSectionAnalysis analyze_tokens(const std::vector<std::string_view>& tokens
     auto& findings = result.findings;
 
     std::optional<std::string> value;   // the first SharedSection value (after joining)
-    std::vector<std::string> as_csrss_sees;
+    std::vector<std::string> rebuilt;   // the arguments as they should read, for the remedy
+    std::vector<LostEquals> lost;       // other arguments that lost their '='
     std::size_t occurrences = 0;
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         const auto tok = tokens[i];
-        if (!starts_with_name(tok)) continue;
+        if (!starts_with_name(tok)) {
+            if (auto l = lost_equals_at(tokens, i)) {
+                rebuilt.push_back(fmt::format("{}={}", l->argument->name,
+                                              l->value.empty() ? std::string("<value>") : l->value));
+                lost.push_back(std::move(*l));
+            } else {
+                rebuilt.emplace_back(tok);
+            }
+            continue;
+        }
         const auto rest = tok.substr(kName.size());
         std::string text;
         bool tolerated = false;
@@ -236,6 +338,7 @@ SharedSectionAnalysis analyze_tokens(const std::vector<std::string_view>& tokens
             text = std::string(recovered);
             tolerated = true;
         } else {
+            rebuilt.emplace_back(tok);
             continue;  // "SharedSectionFoo=..." is some other argument
         }
 
@@ -248,6 +351,7 @@ SharedSectionAnalysis analyze_tokens(const std::vector<std::string_view>& tokens
             joined = true;
             ++i;
         }
+        rebuilt.push_back("SharedSection=" + text);
         ++occurrences;
         if (occurrences > 1) {
             add(findings, "shared_section.duplicate", Severity::warning,
@@ -270,6 +374,42 @@ SharedSectionAnalysis analyze_tokens(const std::vector<std::string_view>& tokens
         }
         result.recovered = tolerated;
         value = std::move(text);
+    }
+
+    // Other arguments without their '=': csrss gets a name without a value plus a stray argument.
+    // The remedy is the whole corrected value, since this value is edited as one string.
+    if (!lost.empty()) {
+        std::string corrected;
+        for (const auto& r : rebuilt) corrected += (corrected.empty() ? "" : " ") + r;
+        for (const auto& l : lost) {
+            std::string seen, written;
+            for (const auto p : l.seen) {
+                seen += fmt::format("{}\"{}\"", seen.empty() ? "" : " ", shown(p));
+                written += fmt::format("{}{}", written.empty() ? "" : " ", shown(p));
+            }
+            const auto meant = fmt::format("{}={}", l.argument->name, l.value.empty() ? "<value>" : shown(l.value));
+            const auto what =
+                !l.value_missing ? fmt::format("\"{}\" is the csrss argument {} without its '='", written, meant)
+                : l.value.empty()
+                    ? fmt::format("\"{}\" is the csrss argument {} without its '=' and value", written, l.argument->name)
+                    : fmt::format("\"{}\" is the csrss argument {} without its '=' and value (usually {})", written,
+                                  l.argument->name, meant);
+            // "Windows:On" is one argument named "Windows:On"; "Windows On" a name without a value
+            // plus stray arguments.
+            const auto how = l.colon            ? "it as one argument, named as no csrss argument is"
+                             : l.seen.size() == 1 ? "a name without a value"
+                             : l.seen.size() == 2 ? "a name without a value plus a stray argument"
+                                                  : "a name without a value plus stray arguments";
+            add(findings, "shared_section.argument_missing_equals", Severity::error,
+                fmt::format("{}: csrss splits its command line at white space and reads {}; what csrss does "
+                            "then is not documented (ReactOS's csrsrv fails an unknown argument with "
+                            "STATUS_INVALID_PARAMETER), and Windows does not start without csrss",
+                            what, how),
+                fmt::format("csrss sees the arguments {}", seen),
+                fmt::format("set HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\SubSystems\\"
+                            "Windows to this value, all on one line, then reboot: {}",
+                            shown_value(corrected)));
+        }
     }
 
     if (!value) {
