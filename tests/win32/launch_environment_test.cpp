@@ -203,5 +203,19 @@ TEST(LaunchEnvironment, LogonWithAChangeBuildsTheUsersBlockThroughLogonUser) {
     EXPECT_EQ(failure.api, "LogonUserW") << failure.describe();
 }
 
+TEST(LaunchEnvironment, LogonWithNetCredentialsOnlyKeepsOurVariables) {
+    // LOGON_NETCREDENTIALS_ONLY: "The new process uses the same token as the caller"; no logon here.
+    const OwnVariable own(kWVar, L"from launcher");
+    EnvironmentSpec spec;
+    spec.set = {{"A", "1"}};
+    std::error_code ec;
+    ApiFailure failure;
+    const auto block = environment_block(
+        spec, RunAsLogon{"safelaunch-no-such-user", ".", "wrong password", LOGON_NETCREDENTIALS_ONLY}, ec, &failure);
+    ASSERT_FALSE(ec) << failure.describe();
+    EXPECT_EQ(value_in(block, kWVar), L"from launcher");
+    EXPECT_EQ(value_in(block, L"A"), L"1");
+}
+
 }  // namespace
 }  // namespace safelaunch::win32

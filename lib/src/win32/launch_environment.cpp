@@ -112,6 +112,8 @@ std::wstring environment_block(const EnvironmentSpec& spec, const RunAs& run_as,
     }
     const auto& logon = std::get<RunAsLogon>(run_as);
     if (changes_nothing(spec)) return {};
+    // "The new process uses the same token as the caller" (CreateProcessWithLogonW): our variables.
+    if (logon.logon_flags & LOGON_NETCREDENTIALS_ONLY) return environment_block(spec);
     // CreateProcessWithLogonW logs the user on interactively; the same logon gives the same block.
     const auto user_token = logon_user(logon.user, logon.domain, logon.password, LogonKind::interactive, ec, failure);
     if (ec) return {};

@@ -23,6 +23,7 @@ namespace safelaunch::win32 {
 //    variables (a service's TEMP, USERPROFILE, APPDATA). Without inherit, only `set`.
 //  - RunAsLogon: empty when `spec` changes nothing, so CreateProcessWithLogonW builds the user's
 //    profile environment itself; otherwise as RunAsToken, on a LogonUserW (interactive) token.
+//    With LOGON_NETCREDENTIALS_ONLY the child runs with our token locally: as RunAsCaller.
 // Per CreateEnvironmentBlock's remarks, user variables (USERPROFILE, HKCU\Environment) are in the
 // block only while the user's profile is loaded: it is for a logged-on user; loading it
 // (LoadUserProfile) is the caller's business. Failures keep the API (CreateEnvironmentBlock,
