@@ -126,7 +126,7 @@ if(WIN32)
     "desktop_name_over_long|${_long_word_40}|--desktop^WinSta0\\${_long_word}"
     "processes_zero|--processes.*0|--processes^0"
     "processes_non_numeric|--processes.*lots|--processes^lots"
-    "alloc_kb_too_large|--alloc-kb.*65537|--alloc-kb^65537"
+    "alloc_kb_too_large|--alloc-kb.*3907 KB is more than the canary can allocate: at most 3906 KB|--alloc-kb^3907"
     "token_of_pid_zero|--token-of-pid.*0|--token-of-pid^0"
     "token_of_pid_non_numeric|--token-of-pid.*abc|--token-of-pid^abc"
     "token_of_pid_over_long|--token-of-pid.*${_long_digits_40}|--token-of-pid^${_long_digits}"

@@ -31,9 +31,10 @@ OsFacts windows(std::uint32_t major, std::uint32_t minor, std::uint32_t build, b
 }
 
 // A LocalSystem service's child on its hidden station (platform facts: Service-0x0-3e7$).
+// Granted nothing at all (no_access): user32's MAXIMUM_ALLOWED open fails.
 AccessCheckFacts denied_desktop() {
     return {"desktop Service-0x0-3e7$\\Default", "S-1-5-21-1004336348-1177238915-682003330-1001", false,
-            "DESKTOP_CREATEWINDOW | DESKTOP_READOBJECTS"};
+            "DESKTOP_CREATEWINDOW | DESKTOP_READOBJECTS", true};
 }
 
 AccessCheckFacts granted_desktop() { return {"desktop WinSta0\\Default", "S-1-5-5-0-123456", true, ""}; }
@@ -109,13 +110,31 @@ TEST(Diagnosis, FailedAccessCheckDecidesAccessWithTheGrant) {
     EXPECT_EQ(d.causes[0].likelihood, Likelihood::decided);
     EXPECT_EQ(d.causes[0].evidence[0],
               "access check failed: S-1-5-21-1004336348-1177238915-682003330-1001 lacks DESKTOP_CREATEWINDOW | DESKTOP_READOBJECTS "
-              "on desktop Service-0x0-3e7$\\Default");
+              "on desktop Service-0x0-3e7$\\Default and is granted nothing there");
     EXPECT_EQ(d.causes[0].remedy.rfind("Grant S-1-5-21-1004336348-1177238915-682003330-1001 DESKTOP_CREATEWINDOW | "
                                        "DESKTOP_READOBJECTS on desktop Service-0x0-3e7$\\Default",
                                        0),
               0U)
         << d.causes[0].remedy;
     EXPECT_TRUE(mentions(d.causes[0], "access check passed on window station"));
+}
+
+// Some rights granted, some of the baseline missing: user32 may still connect (M3), so the
+// access cause is likely, not decided, and a canary failure still points at the heap.
+TEST(Diagnosis, MissingRightsWithSomeGrantedMakeAccessLikelyNotDecided) {
+    DiagnosisInput in;
+    in.exit_code = kStatusDllInitFailed;
+    auto partial = denied_desktop();
+    partial.no_access = false;
+    in.access = {partial};
+    const auto d = diagnose(in);
+    EXPECT_EQ(cause(d, CauseId::access).likelihood, Likelihood::likely);
+    EXPECT_TRUE(mentions(cause(d, CauseId::access), "MAXIMUM_ALLOWED open may still succeed"));
+    EXPECT_EQ(cause(d, CauseId::access).remedy.rfind("Grant S-1-5-21-1004336348-1177238915-682003330-1001", 0), 0U);
+    in.access = {denied_desktop()};
+    const auto nothing = diagnose(in);
+    EXPECT_EQ(cause(nothing, CauseId::access).likelihood, Likelihood::decided);
+    EXPECT_TRUE(mentions(cause(nothing, CauseId::access), "granted nothing there"));
 }
 
 TEST(Diagnosis, AccessAndHeapBothDecidedReportsBothAccessFirst) {

@@ -1,8 +1,13 @@
 // Window stations and desktops: create, read back, enumerate, open relative to a station, clean up.
 #include "safelaunch/win32/user_object.hpp"
 
+#include "safelaunch/analysis.hpp"
+#include "safelaunch/win32/security.hpp"
 #include "safelaunch/win32/system_facts.hpp"
 #include "safelaunch/win32/token.hpp"
+
+#include <aclapi.h>
+#include <sddl.h>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -254,6 +259,104 @@ TEST(UserObject, DeniedDesktopStillCountsAsExisting) {
     EXPECT_TRUE(facts.exists) << "access denied proves the desktop is there";
     ASSERT_TRUE(facts.open_error);
     EXPECT_NE(facts.open_error->find("ERROR_ACCESS_DENIED"), std::string::npos) << *facts.open_error;
+}
+
+// m7: the station's failure says nothing about the desktop.
+TEST(UserObject, DesktopOfAStationThatCannotBeOpenedIsNotKnownToExist) {
+    const auto station_name = unique_name("ws");
+    const auto station = w::create_window_station(station_name);
+    const auto desktop_name = unique_name("desk");
+    const auto created = w::create_desktop(station.get(), desktop_name);
+    // Only SYSTEM: we keep the owner's implicit READ_CONTROL | WRITE_DAC, not WINSTA_READATTRIBUTES.
+    w::set_dacl_from_sddl(station.get(), "D:P(A;;0xf037f;;;SY)");
+    const auto facts = w::gather_desktop_facts(station_name, desktop_name);
+    EXPECT_FALSE(facts.exists);
+    EXPECT_FALSE(facts.exists_known);
+    ASSERT_TRUE(facts.open_error);
+    EXPECT_NE(facts.open_error->find("OpenWindowStationW"), std::string::npos) << *facts.open_error;
+    // The station itself is known to exist: access denied proves it, or READ_CONTROL opened it.
+    const auto station_facts = w::gather_window_station_facts(station_name);
+    EXPECT_TRUE(station_facts.exists);
+    EXPECT_TRUE(station_facts.exists_known);
+}
+
+namespace {
+
+// A desktop whose DACL is `dacl` (set after creation: Wine ignores lpsa), with our token's facts.
+struct DesktopWithDacl {
+    std::string station_name = unique_name("ws");
+    std::string desktop_name = unique_name("desk");
+    w::unique_hwinsta station = w::create_window_station(station_name);
+    w::CreatedDesktop created = w::create_desktop(station.get(), desktop_name);
+    w::unique_handle token = w::duplicate_own_token(true);
+    sl::TokenFacts token_facts = w::gather_token_facts(token.get());
+
+    explicit DesktopWithDacl(const std::string& dacl) { w::set_dacl_from_sddl(created.desktop.get(), dacl); }
+
+    // The facts analyze() gets, as safelaunch check gathers them (real AccessCheck included).
+    sl::Snapshot snapshot() const {
+        sl::Snapshot s;
+        s.token = token_facts;
+        s.target.spec = station_name + "\\" + desktop_name;
+        s.target.station = station_name;
+        s.target.desktop = desktop_name;
+        s.target.station_facts =
+            w::gather_window_station_facts(station_name, w::AccessQuery{token.get(), sl::kStationRightsNeeded});
+        s.target.desktop_facts = w::gather_desktop_facts(station_name, desktop_name,
+                                                         w::AccessQuery{token.get(), sl::kDesktopRightsNeeded});
+        return s;
+    }
+};
+
+bool has(const sl::Analysis& a, const std::string& id, sl::Severity severity) {
+    return std::any_of(a.preflight.begin(), a.preflight.end(),
+                       [&](const sl::Finding& f) { return f.id == id && f.severity == severity; });
+}
+
+}  // namespace
+
+// M3, the side that warns: some rights granted, the open with MAXIMUM_ALLOWED succeeds.
+TEST(UserObject, DesktopGrantingSomeRightsWarnsAndDoesNotBlock) {
+    const DesktopWithDacl d("D:P(A;;RC;;;WD)");
+    const auto s = d.snapshot();
+    const auto& facts = s.target.desktop_facts;
+    ASSERT_TRUE(facts.access_maximum) << facts.sddl.value_or("(no SDDL)");
+    EXPECT_EQ(*facts.access_maximum & READ_CONTROL, static_cast<std::uint32_t>(READ_CONTROL)) << std::hex
+                                                                                               << *facts.access_maximum;
+    EXPECT_EQ(*facts.access_maximum & 0x1FFu, 0u) << std::hex << *facts.access_maximum;
+    // user32's own open: MAXIMUM_ALLOWED succeeds, as the fact says it would.
+    std::error_code ec;
+    EXPECT_TRUE(w::open_desktop(d.station.get(), d.desktop_name, MAXIMUM_ALLOWED, ec)) << ec.message();
+    const auto a = sl::analyze(s);
+    EXPECT_TRUE(has(a, "acl.desktop.missing_rights", sl::Severity::warning));
+    EXPECT_FALSE(has(a, "acl.desktop.no_access", sl::Severity::error));
+    EXPECT_NE(a.verdict, sl::Verdict::blocked);
+}
+
+// M3, the side that blocks: nothing granted, so the open with MAXIMUM_ALLOWED fails. The owner
+// always keeps READ_CONTROL | WRITE_DAC, so the desktop is given to SYSTEM first.
+TEST(UserObject, DesktopGrantingNothingBlocks) {
+    const DesktopWithDacl d("D:P(A;;0xf01ff;;;SY)");
+    PSID system = nullptr;
+    ASSERT_TRUE(::ConvertStringSidToSidW(L"S-1-5-18", &system));
+    const w::unique_hlocal system_owner(system);
+    const DWORD e = ::SetSecurityInfo(d.created.desktop.get(), SE_WINDOW_OBJECT, OWNER_SECURITY_INFORMATION, system,
+                                      nullptr, nullptr, nullptr);
+    if (e != ERROR_SUCCESS) {
+        // Windows: only with SeRestorePrivilege enabled may the owner be set to another SID.
+        EXPECT_EQ(e, static_cast<DWORD>(ERROR_INVALID_OWNER));
+        GTEST_SKIP() << "cannot make SYSTEM the owner here (error " << e << "): the owner's implicit rights stay";
+    }
+    const auto s = d.snapshot();
+    const auto& facts = s.target.desktop_facts;
+    ASSERT_TRUE(facts.access_maximum) << facts.open_error.value_or("") << facts.sddl.value_or("(no SDDL)");
+    EXPECT_EQ(*facts.access_maximum, 0u) << std::hex << *facts.access_maximum;
+    std::error_code ec;
+    EXPECT_FALSE(w::open_desktop(d.station.get(), d.desktop_name, MAXIMUM_ALLOWED, ec));
+    EXPECT_EQ(ec, sl::make_win32_error(ERROR_ACCESS_DENIED));
+    const auto a = sl::analyze(s);
+    EXPECT_TRUE(has(a, "acl.desktop.no_access", sl::Severity::error));
+    EXPECT_EQ(a.verdict, sl::Verdict::blocked);
 }
 
 namespace {

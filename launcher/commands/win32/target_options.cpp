@@ -41,7 +41,17 @@ void add_target_options(CLI::App* sub, TargetOptions& o, bool program_required) 
     pid->excludes(user);
     sub->add_flag("--canary", o.canary, "also start safelaunch-probe on the target desktop as the target token");
     sub->add_option("--alloc-kb", o.canary_alloc_kb, "with --canary: desktop-heap objects the probe creates and frees (KB)")
-        ->check(CLI::Range(1u, 65536u));
+        ->check(CLI::Range(1u, 0xFFFFFFFFu))
+        ->check(CLI::Validator(
+            [](const std::string& text) {
+                // Above this the probe's USER handle quota, not the desktop heap, would stop it.
+                return std::stoull(text) > kCanaryMaxAllocKb
+                           ? fmt::format("{} KB is more than the canary can allocate: at most {} KB (its USER handle "
+                                         "quota of {} windows x ~{} bytes each)",
+                                         text, kCanaryMaxAllocKb, kUserHandleQuota, kSmallWindowBytes)
+                           : std::string();
+            },
+            fmt::format("KB <= {}", kCanaryMaxAllocKb)));
     sub->add_option("--processes", o.processes, "processes expected on the target desktop at once (heap check)")
         ->check(CLI::Range(1u, 1000000u));
     sub->add_flag("--json", o.json, "print JSON");

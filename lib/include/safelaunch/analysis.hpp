@@ -16,12 +16,14 @@
 //   desktop.desktop.missing        error    likewise for the desktop
 //   desktop.hidden_station.absent  info     "" and Service-0x..$ does not exist yet: Windows creates
 //                                           it at the child's first user32 call
-//   acl.station.missing_rights     error    the token lacks rights user32 needs on the station
-//   acl.desktop.missing_rights     error    ... on the desktop
+//   acl.station.no_access          error    the token is granted nothing on the station: user32's open
+//   acl.desktop.no_access          error      (MAXIMUM_ALLOWED) fails, the child dies with 0xC0000142
+//   acl.station.missing_rights     warning  the token gets some rights, but not all of the service
+//   acl.desktop.missing_rights     warning    baseline: it may still connect; the canary decides
 //   acl.station.no_security        info     the object has no security descriptor (Wine's WinSta0):
 //   acl.desktop.no_security        info       nothing restricts access
-//   acl.station.unchecked          warning  neither a real AccessCheck nor a readable SD
-//   acl.desktop.unchecked          warning
+//   acl.station.unchecked          warning  neither a real AccessCheck nor a readable SD (desktop: also
+//   acl.desktop.unchecked          warning    when its station could not be opened to look for it)
 //   acl.station.sddl_unreadable    warning  the SD text did not parse (the offline model could not run)
 //   acl.desktop.sddl_unreadable    warning
 //   token.restricted               info     restricted token: a second access pass applies
@@ -32,20 +34,28 @@
 //   heap.desktop.size_unknown      info     UOI_HEAPSIZE could not be read (Wine, XP)
 //   heap.desktop.small             warning  the target desktop's heap holds fewer processes than
 //                                           expected (or, noninteractive with no expectation, < 512 KB)
+//   canary.not_run                 warning  the canary could not be run (probe missing, CreateProcess*
+//                                           failed, timed out, arguments refused): nothing learnt
+//   canary.quota                   warning  it stopped at its USER handle quota (probe exit 6) before
+//                                           allocating what was asked: the heap test is inconclusive
 //   canary.failed                  error    the canary could not start or allocate on the target desktop
 //   canary.ok                      info
 //   + shared_section.* findings of the SubSystems `Windows` value, when it was read.
 //
 // Access: the real AccessCheck result in the facts decides when present (authoritative on
-// Windows); otherwise the offline evaluator runs on the SDDL. Required rights: the specific
-// rights of the baseline Windows grants a service account (rights::kUser32StationBaseline /
-// kUser32DesktopBaseline without their standard rights, which connecting does not need).
+// Windows); otherwise the offline evaluator runs on the SDDL (with its S: integrity label). Only
+// "granted nothing" blocks: user32 connects with MAXIMUM_ALLOWED and no minimum set of rights is
+// documented. The baseline checked for missing_rights: the specific rights Windows grants a
+// service account (rights::kUser32StationBaseline / kUser32DesktopBaseline without their standard
+// rights, which connecting does not need). A snapshot without access_maximum (older versions)
+// cannot show "granted nothing": its missing rights are warnings.
 #pragma once
 
 #include "safelaunch/access_rights.hpp"
 #include "safelaunch/diagnosis.hpp"
 #include "safelaunch/facts.hpp"
 #include "safelaunch/finding.hpp"
+#include "safelaunch/heap_budget.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -54,11 +64,16 @@
 
 namespace safelaunch {
 
-// The rights whose absence blocks a launch (and what --grant adds): the specific rights of the
+// The rights whose absence is reported (and what --grant adds): the specific rights of the
 // service-account baseline. Its standard rights (DELETE, WRITE_DAC, ...) are not needed to
 // connect: WinSta0's own DACL gives the interactive logon SID 0x37F without them.
 inline constexpr std::uint32_t kStationRightsNeeded = rights::kUser32StationBaseline & ~rights::kStandardRightsRequired;
 inline constexpr std::uint32_t kDesktopRightsNeeded = rights::kUser32DesktopBaseline & ~rights::kStandardRightsRequired;
+
+// The largest canary allocation that can be reached before the per-process USER handle quota
+// (USERProcessHandleQuota, 10,000 by default) stops the probe: quota x ~400 bytes per window.
+inline constexpr std::uint32_t kUserHandleQuota = 10'000;
+inline constexpr std::uint32_t kCanaryMaxAllocKb = kUserHandleQuota * kSmallWindowBytes / 1024;  // 3906
 
 struct AnalysisOptions {
     // Processes expected on the target desktop at once, for heap.desktop.small.

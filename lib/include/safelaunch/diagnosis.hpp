@@ -20,8 +20,10 @@
 //  R1  Exit code 0: no causes; the child exited normally.
 //  R2  A code other than 0xC0000142 and 128 (0xC0000135, 0xC0000005, 1, ...): not_dll_init is
 //      decided, with the catalogue's meaning, causes and remedies; no desktop cause is listed.
-//  R3  access: an access check that found missing rights -> decided (remedy: grant those rights to
-//      that SID on that object); every check passed -> unlikely; not checked -> possible.
+//  R3  access: an access check that found no access at all (user32's open with MAXIMUM_ALLOWED
+//      fails) -> decided; one that found some of the baseline rights missing -> likely (the child
+//      may still connect); remedy: grant those rights to that SID on that object. Every check
+//      passed -> unlikely; not checked -> possible.
 //  R4  desktop_heap: event 243 seen since the launch -> decided. Otherwise, heap facts:
 //      canary could not start or could not allocate -> likely (only possible when R3 decided
 //      access: the canary's failure may share that cause); canary started and allocated ->
@@ -111,6 +113,7 @@ struct AccessCheckFacts {
     std::string trustee_sid;     // the SID to grant to (user or logon SID): "S-1-5-21-...-1001"
     bool ok = true;              // every requested right was granted
     std::string missing_rights;  // "DESKTOP_CREATEWINDOW | DESKTOP_READOBJECTS" when !ok
+    bool no_access = false;      // granted nothing at all: user32's MAXIMUM_ALLOWED open fails
 };
 
 struct DiagnosisInput {

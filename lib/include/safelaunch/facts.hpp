@@ -61,15 +61,21 @@ struct AsUserFacts {
 struct UserObjectFacts {
     std::string name;                          // desktop: "Default"; station: "WinSta0"
     bool exists = false;                       // Open* succeeded (or the object is known to exist)
+    // false: whether it exists could not be checked (a desktop whose station could not be
+    // opened); `exists` is then false and means nothing.
+    bool exists_known = true;
     std::optional<std::string> type;           // UOI_TYPE: "WindowStation" / "Desktop"
     std::optional<std::uint32_t> flags;        // UOI_FLAGS dwFlags (WSF_VISIBLE = 1 on stations)
-    std::optional<std::string> sddl;           // GetSecurityInfo(SE_WINDOW_OBJECT): O, G, D parts
+    std::optional<std::string> sddl;           // GetSecurityInfo(SE_WINDOW_OBJECT): O, G, D, S (label) parts
     bool sd_present = true;                    // false: the object has no security descriptor (Wine)
     std::optional<std::uint32_t> heap_kb;      // UOI_HEAPSIZE (desktops, Vista+)
     std::optional<std::string> open_error;     // describe() of the failure when it could not be opened
     // Real AccessCheck of the target token against this object's SD, when it was performed.
     std::optional<std::uint32_t> access_granted;   // granted mask for the requested rights
     std::optional<std::uint32_t> access_requested;  // the rights asked for
+    // AccessCheck(MAXIMUM_ALLOWED): every right the token gets, as user32's own open with
+    // MAXIMUM_ALLOWED would; 0 = that open fails.
+    std::optional<std::uint32_t> access_maximum;
 };
 
 // How lpDesktop resolves for this token, the way Windows resolves it at the child's first
@@ -94,7 +100,9 @@ struct StationFacts {
     std::string name;
     bool interactive = false;                     // WSF_VISIBLE
     std::vector<std::string> desktops;
-    std::vector<std::uint32_t> desktop_heap_kb;   // parallel to desktops where UOI_HEAPSIZE worked
+    // Parallel to desktops: UOI_HEAPSIZE per desktop, nullopt where it could not be read (a desktop
+    // the caller may not open, such as WinSta0's Winlogon; every desktop under Wine).
+    std::vector<std::optional<std::uint32_t>> desktop_heap_kb;
 };
 
 struct EventFacts {
@@ -121,12 +129,26 @@ struct ExitFacts {
     std::string started_utc;           // ISO 8601; events before it are not this launch's
 };
 
+// safelaunch-probe's exit codes (launcher/probe/safelaunch_probe.cpp; stable, only added to).
+namespace probe_exit {
+inline constexpr std::uint32_t kOk = 0;
+inline constexpr std::uint32_t kUsage = 2;
+inline constexpr std::uint32_t kNoDesktopName = 3;
+inline constexpr std::uint32_t kRegisterClassFailed = 4;
+inline constexpr std::uint32_t kHeapExhausted = 5;
+inline constexpr std::uint32_t kHandleQuota = 6;  // the per-process USER handle quota, not the heap
+}  // namespace probe_exit
+
 // The canary (safelaunch-probe) run on the target desktop with the target token.
 struct CanaryFacts {
     std::uint32_t exit_code = 0;        // 0: user32 initialised (and allocated, when asked)
     std::uint32_t alloc_kb = 0;         // desktop-heap objects it was asked to create and free
     bool allocated = false;             // it created them all
     std::string detail;                 // its one-line report
+    // false: it could not be run (probe missing, CreateProcess* failed, timed out); exit_code
+    // then says nothing about the desktop and `detail` says why.
+    bool ran = true;
+    std::optional<std::string> report{};  // the JSON line the probe printed, when it printed one
 };
 
 // The launching process and how the child's facts were had: whether the pre-flight looked at the

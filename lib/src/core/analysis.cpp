@@ -5,8 +5,10 @@
 #include "safelaunch/desktop_spec.hpp"
 #include "safelaunch/heap_budget.hpp"
 #include "safelaunch/printable.hpp"
+#include "safelaunch/probe_report.hpp"
 #include "safelaunch/sddl.hpp"
 #include "safelaunch/shared_section.hpp"
+#include "safelaunch/utc_time.hpp"
 
 #include <fmt/format.h>
 
@@ -32,31 +34,72 @@ std::string trustee_of(const TokenFacts& token) {
 }
 
 std::string grant_remedy(const ObjectCheck& c, std::uint32_t missing, const std::string& trustee) {
-    return fmt::format("grant {} to {} on {} (safelaunch run --grant does this for the child's lifetime), "
-                       "or launch on a desktop the token can use",
-                       describe_rights(missing, c.kind), trustee, c.label);
+    // The launcher adds the ACE, so it needs WRITE_DAC on the object. WinSta0's DACL gives the
+    // interactive logon SID 0x37F (no WRITE_DAC): on stations, --grant is no promise.
+    const std::string_view grant =
+        c.kind == ObjectKind::window_station
+            ? "safelaunch run --grant does this for the child's lifetime if the launcher may change the station's "
+              "DACL (WRITE_DAC: on WinSta0 only SYSTEM and the station's owner)"
+            : "safelaunch run --grant does this for the child's lifetime; it needs WRITE_DAC on the desktop";
+    return fmt::format("grant {} to {} on {} ({}), or launch on a desktop the token can use",
+                       describe_rights(missing, c.kind), trustee, c.label, grant);
+}
+
+// The access finding for a token that gets `maximum` (nullopt: not known) and lacks `missing` of
+// the needed rights. user32 opens the station and the desktop with MAXIMUM_ALLOWED and no minimum
+// set of rights is documented (sandboxes start children on desktops that deny DESKTOP_CREATEWINDOW
+// and more), so only an open that would be granted nothing blocks (acl.*.no_access); other
+// missing rights are a warning and the canary decides.
+void add_access_finding(const ObjectCheck& c, std::optional<std::uint32_t> maximum, std::uint32_t missing,
+                        std::string evidence, const std::string& trustee, AccessCheckFacts& fact,
+                        std::vector<Finding>& out) {
+    fact.ok = false;
+    fact.missing_rights = describe_rights(missing, c.kind);
+    if (maximum && *maximum == 0) {
+        fact.no_access = true;
+        out.push_back({fmt::format("acl.{}.no_access", c.prefix), Severity::error,
+                       fmt::format("the token is granted no access to {}: user32's open fails and the child would die "
+                                   "with 0xC0000142",
+                                   c.label),
+                       std::move(evidence), grant_remedy(c, missing, trustee)});
+        return;
+    }
+    out.push_back({fmt::format("acl.{}.missing_rights", c.prefix), Severity::warning,
+                   fmt::format("the token lacks {} on {}; the child may still connect (user32 opens it with "
+                               "MAXIMUM_ALLOWED), but may fail when it creates windows",
+                               fact.missing_rights, c.label),
+                   std::move(evidence),
+                   grant_remedy(c, missing, trustee) + "; run the check with --canary to see whether a child starts there"});
 }
 
 // Adds the access finding for one object and returns the access fact for the diagnosis.
 std::optional<AccessCheckFacts> check_access(const ObjectCheck& c, const TokenFacts& token,
                                              std::vector<Finding>& out) {
     const auto& f = *c.facts;
-    if (!f.exists) return std::nullopt;
+    const auto id = [&](std::string_view what) { return fmt::format("acl.{}.{}", c.prefix, what); };
+    if (!f.exists) {
+        if (!f.exists_known)
+            out.push_back({id("unchecked"), Severity::warning,
+                           fmt::format("{} could not be checked: whether it exists is not known", c.label),
+                           f.open_error.value_or("its window station could not be opened"),
+                           "run safelaunch check as a user that may open the window station"});
+        return std::nullopt;
+    }
     const auto trustee = trustee_of(token);
     AccessCheckFacts fact{c.label, trustee, true, {}};
-    const auto id = [&](std::string_view what) { return fmt::format("acl.{}.{}", c.prefix, what); };
 
     if (f.access_granted && f.access_requested) {
         const auto missing = *f.access_requested & ~*f.access_granted & c.required;
         if (missing == 0) return fact;
-        fact.ok = false;
-        fact.missing_rights = describe_rights(missing, c.kind);
-        out.push_back({id("missing_rights"), Severity::error,
-                       fmt::format("the token lacks {} on {}", fact.missing_rights, c.label),
-                       fmt::format("AccessCheck for {} ({}) granted {} of {}", token.user_name.empty() ? token.user_sid : token.user_name,
-                                   token.user_sid, describe_rights(*f.access_granted, c.kind),
-                                   describe_rights(*f.access_requested, c.kind)),
-                       grant_remedy(c, missing, trustee)});
+        add_access_finding(c, f.access_maximum, missing,
+                           fmt::format("AccessCheck for {} ({}) granted {} of {}{}",
+                                       token.user_name.empty() ? token.user_sid : token.user_name, token.user_sid,
+                                       describe_rights(*f.access_granted, c.kind),
+                                       describe_rights(*f.access_requested, c.kind),
+                                       f.access_maximum ? fmt::format("; MAXIMUM_ALLOWED gives {}",
+                                                                      describe_rights(*f.access_maximum, c.kind))
+                                                        : std::string()),
+                           trustee, fact, out);
         return fact;
     }
     if (!f.sd_present) {
@@ -82,21 +125,20 @@ std::optional<AccessCheckFacts> check_access(const ObjectCheck& c, const TokenFa
                        "run safelaunch check on the machine itself: the real AccessCheck decides there"});
         return std::nullopt;
     }
-    const auto result = evaluate_access(*sd, token, c.required, c.kind);
+    // MAXIMUM_ALLOWED as well: `granted` is then every right the token gets (the S: label applies).
+    const auto result = evaluate_access(*sd, token, c.required | rights::kMaximumAllowed, c.kind);
     const auto missing = result.missing();
     if (missing == 0) return fact;
-    fact.ok = false;
-    fact.missing_rights = describe_rights(missing, c.kind);
-    out.push_back({id("missing_rights"), Severity::error,
-                   fmt::format("the token lacks {} on {}", fact.missing_rights, c.label),
-                   fmt::format("offline AccessCheck model on {}: {}", *f.sddl, result.describe(c.kind)),
-                   grant_remedy(c, missing, trustee)});
+    add_access_finding(c, result.granted, missing,
+                       fmt::format("offline AccessCheck model on {}: {}", *f.sddl, result.describe(c.kind)), trustee,
+                       fact, out);
     return fact;
 }
 
 void check_existence(const Snapshot& s, bool hidden, std::vector<Finding>& out) {
     const auto& t = s.target;
     const auto where = fmt::format("{}\\{}", t.station, t.desktop);
+    if (!t.station_facts.exists_known) return;  // not looked for: nothing to conclude
     if (!t.station_facts.exists) {
         if (hidden) {
             out.push_back({"desktop.hidden_station.absent", Severity::info,
@@ -113,7 +155,7 @@ void check_existence(const Snapshot& s, bool hidden, std::vector<Finding>& out) 
                                    "\"WinSta0\\Default\" for the interactive one")});
         return;
     }
-    if (!t.desktop_facts.exists) {
+    if (!t.desktop_facts.exists && t.desktop_facts.exists_known) {
         out.push_back({"desktop.desktop.missing", Severity::error,
                        fmt::format("desktop {} does not exist: the child would die with 0xC0000142", where),
                        t.desktop_facts.open_error.value_or("OpenDesktop found no such desktop"),
@@ -227,6 +269,52 @@ bool check_launch_context(const Snapshot& s, std::optional<DesktopSpec> spec, st
     return true;
 }
 
+std::string canary_evidence(const CanaryFacts& c) {
+    return c.report ? fmt::format("{}; its report: {}", c.detail, *c.report) : c.detail;
+}
+
+void check_canary(const Snapshot& s, const CanaryFacts& c, std::vector<Finding>& out) {
+    const auto where = fmt::format("{}\\{}", s.target.station, s.target.desktop);
+    if (!c.ran || c.exit_code == probe_exit::kUsage) {
+        // Nothing was learnt about the desktop: not a reason to refuse the launch.
+        out.push_back({"canary.not_run", Severity::warning,
+                       fmt::format("the canary could not be run on {}: the desktop was not tested", where),
+                       canary_evidence(c),
+                       "check that safelaunch-probe.exe is beside safelaunch.exe and that the target token may run it"});
+        return;
+    }
+    if (c.exit_code == probe_exit::kHandleQuota) {
+        // The per-process USER handle quota (10,000 by default) ended the fill, not the heap.
+        const auto report = c.report ? parse_probe_report(*c.report) : std::nullopt;
+        out.push_back({"canary.quota", Severity::warning,
+                       fmt::format("the canary started on {} but reached its USER handle quota before it allocated "
+                                   "{} KB{}: the heap test is inconclusive",
+                                   where, c.alloc_kb,
+                                   report && report->objects_created
+                                       ? fmt::format(" (after {} objects, ~{} KB)", *report->objects_created,
+                                                     report->estimated_kb.value_or(0))
+                                       : std::string()),
+                       canary_evidence(c),
+                       fmt::format("run the canary with a smaller --alloc-kb (at most {})", kCanaryMaxAllocKb)});
+        return;
+    }
+    const bool ok = c.exit_code == probe_exit::kOk && (c.alloc_kb == 0 || c.allocated);
+    if (ok)
+        out.push_back({"canary.ok", Severity::info,
+                       fmt::format("the canary started on {}{}", where,
+                                   c.alloc_kb ? fmt::format(" and allocated {} KB", c.alloc_kb) : ""),
+                       canary_evidence(c), ""});
+    else
+        out.push_back({"canary.failed", Severity::error,
+                       fmt::format("the canary could not {} on {} (exit {})",
+                                   c.exit_code == probe_exit::kOk || c.exit_code == probe_exit::kHeapExhausted
+                                       ? fmt::format("allocate {} KB", c.alloc_kb)
+                                   : explain_exit_code(c.exit_code).dll_init_failure ? std::string("start")
+                                                                                    : std::string("complete its test"),
+                                   where, describe_exit_code(c.exit_code)),
+                       canary_evidence(c), "see the access and heap findings; safelaunch explain the exit code"});
+}
+
 }  // namespace
 
 std::optional<Finding> refuse_before_launch(const LauncherFacts& l) {
@@ -271,18 +359,24 @@ DiagnosisInput diagnosis_input(const Snapshot& s, const std::vector<AccessCheckF
     }
     in.access = access;
     if (s.system.events) {
-        // Only this launch's events count; ISO 8601 UTC strings of one format order as text.
-        const std::string since = s.exit ? s.exit->started_utc : std::string();
+        // Only this launch's events count. Compared as 100-ns ticks: EvtRender's SystemTime has 7
+        // fractional digits and started_utc may have none, and as text "...:58.5Z" < "...:58Z".
+        // With a start time, an event whose time does not parse is not counted.
+        const bool bounded = s.exit && !s.exit->started_utc.empty();
+        const auto since = bounded ? parse_utc_ticks(s.exit->started_utc) : std::nullopt;
         const auto seen = [&](std::uint32_t id) {
             return std::any_of(s.system.events->begin(), s.system.events->end(), [&](const EventFacts& e) {
-                return e.id == id && (since.empty() || e.time_utc >= since);
+                if (e.id != id) return false;
+                if (!bounded) return true;
+                const auto at = parse_utc_ticks(e.time_utc);
+                return since && at && *at >= *since;
             });
         };
         in.event_243_seen = seen(243);
         in.event_244_seen = seen(244);
     }
-    in.station_exists = s.target.station_facts.exists;
-    in.desktop_exists = s.target.desktop_facts.exists;
+    if (s.target.station_facts.exists_known) in.station_exists = s.target.station_facts.exists;
+    if (s.target.desktop_facts.exists_known) in.desktop_exists = s.target.desktop_facts.exists;
     // A hidden station that does not exist yet is created for the child: not a missing desktop.
     if (s.target.spec && s.target.spec->empty() && !s.target.station_facts.exists) {
         in.station_exists.reset();
@@ -291,9 +385,11 @@ DiagnosisInput diagnosis_input(const Snapshot& s, const std::vector<AccessCheckF
     HeapFacts heap;
     heap.heap_kb = s.target.desktop_facts.heap_kb;
     if (s.target.station_facts.flags) heap.interactive = (*s.target.station_facts.flags & kWsfVisible) != 0;
-    if (s.canary) {
+    // A canary that did not run, or that stopped at the USER handle quota, says nothing of the heap.
+    if (s.canary && s.canary->ran && s.canary->exit_code != probe_exit::kUsage) {
         heap.canary_started = s.canary->exit_code != 0xC0000142u && s.canary->exit_code != 128u;
-        if (s.canary->alloc_kb > 0) heap.canary_allocated = s.canary->allocated;
+        if (s.canary->alloc_kb > 0 && s.canary->exit_code != probe_exit::kHandleQuota)
+            heap.canary_allocated = s.canary->allocated;
     }
     if (heap.heap_kb || heap.canary_started) in.heap = heap;
     in.os = s.system.os;
@@ -349,21 +445,7 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
     }
     if (inspectable) check_heap(s, ss, o, out);
 
-    if (s.canary) {
-        const auto& c = *s.canary;
-        const bool ok = c.exit_code == 0 && (c.alloc_kb == 0 || c.allocated);
-        if (ok)
-            out.push_back({"canary.ok", Severity::info,
-                           fmt::format("the canary started on {}\\{}{}", s.target.station, s.target.desktop,
-                                       c.alloc_kb ? fmt::format(" and allocated {} KB", c.alloc_kb) : ""),
-                           c.detail, ""});
-        else
-            out.push_back({"canary.failed", Severity::error,
-                           fmt::format("the canary could not {} on {}\\{} (exit {})",
-                                       c.exit_code == 0 ? fmt::format("allocate {} KB", c.alloc_kb) : "start",
-                                       s.target.station, s.target.desktop, describe_exit_code(c.exit_code)),
-                           c.detail, "see the access and heap findings; safelaunch explain the exit code"});
-    }
+    if (s.canary) check_canary(s, *s.canary, out);
 
     // Names from the snapshot (station, desktop, account, lpDesktop) may hold any character.
     for (auto& f : out) {

@@ -40,6 +40,7 @@ RankedCause rank_access(const DiagnosisInput& in, bool& ruled_out) {
         return c;
     }
     std::vector<std::string> grants;
+    bool no_access = false;
     for (const auto& check : in.access) {
         if (check.ok) {
             c.evidence.push_back(fmt::format("access check passed on {}", check.object));
@@ -48,8 +49,10 @@ RankedCause rank_access(const DiagnosisInput& in, bool& ruled_out) {
         const auto who = check.trustee_sid.empty() ? std::string("the child's user or logon SID") : check.trustee_sid;
         const auto rights = check.missing_rights.empty() ? std::string("the requested rights") : check.missing_rights;
         c.evidence.insert(c.evidence.begin() + static_cast<std::ptrdiff_t>(grants.size()),
-                          fmt::format("access check failed: {} lacks {} on {}", who, rights, check.object));
+                          fmt::format("access check failed: {} lacks {} on {}{}", who, rights, check.object,
+                                      check.no_access ? " and is granted nothing there" : ""));
         grants.push_back(fmt::format("{} {} on {}", who, rights, check.object));
+        no_access = no_access || check.no_access;
     }
     if (grants.empty()) {
         c.likelihood = Likelihood::unlikely;
@@ -57,7 +60,10 @@ RankedCause rank_access(const DiagnosisInput& in, bool& ruled_out) {
         c.remedy = "None needed: the token has the rights it asks for.";
         return c;
     }
-    c.likelihood = Likelihood::decided;
+    // Granted nothing: user32's open fails for certain. Some rights: it may still connect.
+    c.likelihood = no_access ? Likelihood::decided : Likelihood::likely;
+    if (!no_access)
+        c.evidence.emplace_back("some rights were granted, so user32's MAXIMUM_ALLOWED open may still succeed");
     std::string remedy;
     for (const auto& g : grants) remedy += (remedy.empty() ? "Grant " : "; grant ") + g;
     c.remedy = remedy + " (an allow ACE in the object's DACL; safelaunch's scoped grant does this for one launch).";

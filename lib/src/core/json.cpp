@@ -101,7 +101,8 @@ void from_json(const json& j, TokenFacts& t) {
 }
 
 void to_json(json& j, const UserObjectFacts& o) {
-    j = json{{"name", o.name}, {"exists", o.exists}, {"sd_present", o.sd_present}};
+    // "exists": null when it could not be checked.
+    j = json{{"name", o.name}, {"exists", o.exists_known ? json(o.exists) : json(nullptr)}, {"sd_present", o.sd_present}};
     put(j, "type", o.type);
     put(j, "flags", o.flags);
     put(j, "sddl", o.sddl);
@@ -109,11 +110,15 @@ void to_json(json& j, const UserObjectFacts& o) {
     put(j, "open_error", o.open_error);
     put(j, "access_granted", o.access_granted);
     put(j, "access_requested", o.access_requested);
+    put(j, "access_maximum", o.access_maximum);
 }
 void from_json(const json& j, UserObjectFacts& o) {
     require_object(j, "station/desktop facts");
     get(j, "name", o.name);
-    get(j, "exists", o.exists);
+    std::optional<bool> exists;
+    get(j, "exists", exists);
+    o.exists_known = exists.has_value() || !j.contains("exists");
+    o.exists = exists.value_or(false);
     get(j, "sd_present", o.sd_present);
     get(j, "type", o.type);
     get(j, "flags", o.flags);
@@ -122,6 +127,7 @@ void from_json(const json& j, UserObjectFacts& o) {
     get(j, "open_error", o.open_error);
     get(j, "access_granted", o.access_granted);
     get(j, "access_requested", o.access_requested);
+    get(j, "access_maximum", o.access_maximum);
 }
 
 void to_json(json& j, const DesktopTargetFacts& d) {
@@ -154,15 +160,23 @@ void from_json(const json& j, OsFacts& o) {
 }
 
 void to_json(json& j, const StationFacts& s) {
-    j = json{{"name", s.name}, {"interactive", s.interactive}, {"desktops", s.desktops},
-             {"desktop_heap_kb", s.desktop_heap_kb}};
+    json heaps = json::array();  // null where a desktop's size could not be read
+    for (const auto& kb : s.desktop_heap_kb) heaps.push_back(kb ? json(*kb) : json(nullptr));
+    j = json{{"name", s.name}, {"interactive", s.interactive}, {"desktops", s.desktops}, {"desktop_heap_kb", heaps}};
 }
 void from_json(const json& j, StationFacts& s) {
     require_object(j, "station");
     get(j, "name", s.name);
     get(j, "interactive", s.interactive);
     get(j, "desktops", s.desktops);
-    get(j, "desktop_heap_kb", s.desktop_heap_kb);
+    s.desktop_heap_kb.clear();
+    if (const auto it = j.find("desktop_heap_kb"); it != j.end() && !it->is_null()) {
+        if (!it->is_array())
+            throw std::invalid_argument(fmt::format("'desktop_heap_kb' must be an array, but is {}", it->type_name()));
+        for (const auto& kb : *it)
+            s.desktop_heap_kb.push_back(kb.is_null() ? std::nullopt
+                                                     : std::optional<std::uint32_t>(checked<std::uint32_t>(kb, "desktop_heap_kb")));
+    }
 }
 
 void to_json(json& j, const EventFacts& e) {
@@ -206,7 +220,9 @@ void from_json(const json& j, ExitFacts& e) {
 }
 
 void to_json(json& j, const CanaryFacts& c) {
-    j = json{{"exit_code", c.exit_code}, {"alloc_kb", c.alloc_kb}, {"allocated", c.allocated}, {"detail", c.detail}};
+    j = json{{"exit_code", c.exit_code}, {"alloc_kb", c.alloc_kb}, {"allocated", c.allocated}, {"detail", c.detail},
+             {"ran", c.ran}};
+    put(j, "report", c.report);
 }
 void from_json(const json& j, CanaryFacts& c) {
     require_object(j, "canary");
@@ -214,6 +230,8 @@ void from_json(const json& j, CanaryFacts& c) {
     get(j, "alloc_kb", c.alloc_kb);
     get(j, "allocated", c.allocated);
     get(j, "detail", c.detail);
+    get(j, "ran", c.ran);
+    get(j, "report", c.report);
 }
 
 void to_json(json& j, const AsUserFacts& a) {

@@ -3,6 +3,7 @@
 
 #include "safelaunch/desktop_spec.hpp"
 #include "safelaunch/exit_code.hpp"
+#include "safelaunch/utc_time.hpp"
 #include "safelaunch/win32/grant_journal.hpp"
 #include "safelaunch/win32/security.hpp"
 #include "safelaunch/win32/system_facts.hpp"
@@ -29,13 +30,12 @@ void set_failure(ApiFailure* out, std::string api, std::string object, std::erro
     if (out) *out = ApiFailure{std::move(api), std::move(object), ec};
 }
 
+// With 7 fractional digits, as EvtRender's SystemTime has them: an event in the launch's own
+// second must not sort before it (the analysis compares both as 100-ns ticks).
 std::string utc_now() {
-    const auto t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_s(&tm, &t);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    FILETIME ft{};
+    ::GetSystemTimeAsFileTime(&ft);
+    return format_utc_ticks(static_cast<std::int64_t>((std::uint64_t{ft.dwHighDateTime} << 32) | ft.dwLowDateTime));
 }
 
 std::string computer_name() {
@@ -256,28 +256,88 @@ Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token, const L
     return s;
 }
 
-std::optional<CanaryFacts> run_canary(const LaunchRequest& request, const SafeLaunchOptions& options,
-                                      std::error_code& ec, ApiFailure* failure) {
+namespace {
+
+// The probe's stdout: a temporary file (GetTempFileNameW creates it empty), read back after the
+// probe exits and deleted at scope end. Its JSON line tells a quota stop from an exhausted heap.
+class ProbeReportFile {
+public:
+    ProbeReportFile() {
+        wchar_t dir[MAX_PATH + 1];
+        wchar_t name[MAX_PATH];
+        const DWORD n = ::GetTempPathW(MAX_PATH + 1, dir);
+        if (n > 0 && n <= MAX_PATH && ::GetTempFileNameW(dir, L"slp", 0, name)) path_ = name;
+    }
+    ProbeReportFile(const ProbeReportFile&) = delete;
+    ProbeReportFile& operator=(const ProbeReportFile&) = delete;
+    ~ProbeReportFile() {
+        if (!path_.empty()) ::DeleteFileW(path_.c_str());
+    }
+    [[nodiscard]] bool valid() const noexcept { return !path_.empty(); }
+    [[nodiscard]] std::string path() const { return boost::nowide::narrow(path_); }
+    // Its first line (the probe prints one), at most 4 KB; nullopt when empty or unreadable.
+    [[nodiscard]] std::optional<std::string> first_line() const {
+        const unique_handle file(::CreateFileW(path_.c_str(), GENERIC_READ,
+                                               FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                               OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));
+        if (!file) return std::nullopt;
+        std::string text(4096, '\0');
+        DWORD read = 0;
+        if (!::ReadFile(file.get(), text.data(), static_cast<DWORD>(text.size()), &read, nullptr) || read == 0)
+            return std::nullopt;
+        text.resize(read);
+        text.erase(std::min(text.find_first_of("\r\n"), text.size()));
+        return text;
+    }
+
+private:
+    std::wstring path_;
+};
+
+CanaryFacts canary_not_run(std::uint32_t alloc_kb, const ApiFailure& why) {
+    CanaryFacts c;
+    c.exit_code = 0xFFFFFFFFu;  // meaningless: ran = false
+    c.alloc_kb = alloc_kb;
+    c.ran = false;
+    c.detail = "canary not run: " + why.describe();
+    return c;
+}
+
+}  // namespace
+
+CanaryFacts run_canary(const LaunchRequest& request, const SafeLaunchOptions& options, std::error_code& ec,
+                       ApiFailure* failure) {
+    ec.clear();
     LaunchRequest probe;
     probe.program = options.probe_path.empty() ? module_dir() + "safelaunch-probe.exe" : options.probe_path;
     if (options.canary_alloc_kb) probe.args = {"--alloc-kb", std::to_string(options.canary_alloc_kb)};
     probe.desktop = request.desktop;
     probe.run_as = request.run_as;
-    probe.stdio.out.kind = StdStream::Kind::null;
+    const ProbeReportFile report;
+    if (report.valid()) {
+        probe.stdio.out.kind = StdStream::Kind::file;
+        probe.stdio.out.path = report.path();
+    } else {
+        probe.stdio.out.kind = StdStream::Kind::null;  // no temporary file: only the exit code then
+    }
     probe.stdio.err.kind = StdStream::Kind::null;
     LaunchFailure lf;
     // No handle inheritance: CreateProcessAsUserW refuses bInheritHandles for another session (C3).
     auto child = launch_process(probe, LaunchOptions{.inherit_handles = false}, ec, &lf);
     if (!child.valid()) {
         if (failure) *failure = lf.failure;
-        return std::nullopt;
+        return canary_not_run(options.canary_alloc_kb, lf.failure);
     }
     auto code = child.wait_for(kCanaryTimeout, ec);
     if (!code) {
-        child.terminate();
-        ec = make_win32_error(WAIT_TIMEOUT);
-        set_failure(failure, "WaitForSingleObject", "safelaunch-probe", ec);
-        return std::nullopt;
+        std::error_code tec;
+        child.terminate(kTerminatedExitCode, tec);
+        (void)child.wait(tec);  // so its handle on the report file is closed before the delete
+        const ApiFailure why{"WaitForSingleObject", "safelaunch-probe",
+                             ec ? ec : make_win32_error(WAIT_TIMEOUT)};
+        ec = why.code;
+        if (failure) *failure = why;
+        return canary_not_run(options.canary_alloc_kb, why);
     }
     CanaryFacts c;
     c.exit_code = *code;
@@ -285,6 +345,7 @@ std::optional<CanaryFacts> run_canary(const LaunchRequest& request, const SafeLa
     c.allocated = *code == 0 && options.canary_alloc_kb > 0;
     c.detail = fmt::format("safelaunch-probe{} exited {}", options.canary_alloc_kb ? fmt::format(" --alloc-kb {}", options.canary_alloc_kb) : "",
                            describe_exit_code(*code));
+    if (report.valid()) c.report = report.first_line();
     return c;
 }
 

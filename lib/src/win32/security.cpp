@@ -20,12 +20,23 @@ static_assert(kDesktopMapping.read == 0x20041 && kDesktopMapping.write == 0x200B
 
 constexpr SECURITY_INFORMATION kOwnerGroupDacl =
     OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION;
+// With the mandatory integrity label (the SACL's ML ACE): AccessCheck applies it only when the SD
+// it is given holds it, and a missing label means Medium. Reading it needs READ_CONTROL only
+// (SECURITY_INFORMATION, "Right required to query"), not ACCESS_SYSTEM_SECURITY.
+constexpr SECURITY_INFORMATION kOwnerGroupDaclLabel = kOwnerGroupDacl | LABEL_SECURITY_INFORMATION;
 
-// GetSecurityInfo returns its error code instead of setting the last error.
-unique_hlocal read_sd(HANDLE object, std::error_code& ec, ApiFailure* failure) {
+// GetSecurityInfo returns its error code instead of setting the last error. `info` says which
+// parts were read: before Vista there are no labels and the flag is refused.
+unique_hlocal read_sd(HANDLE object, std::error_code& ec, ApiFailure* failure,
+                      SECURITY_INFORMATION* info = nullptr) {
     PSECURITY_DESCRIPTOR sd = nullptr;
-    const DWORD e = ::GetSecurityInfo(object, SE_WINDOW_OBJECT, kOwnerGroupDacl, nullptr, nullptr,
-                                      nullptr, nullptr, &sd);
+    SECURITY_INFORMATION wanted = kOwnerGroupDaclLabel;
+    DWORD e = ::GetSecurityInfo(object, SE_WINDOW_OBJECT, wanted, nullptr, nullptr, nullptr, nullptr, &sd);
+    if (e == ERROR_INVALID_PARAMETER) {
+        wanted = kOwnerGroupDacl;
+        e = ::GetSecurityInfo(object, SE_WINDOW_OBJECT, wanted, nullptr, nullptr, nullptr, nullptr, &sd);
+    }
+    if (info) *info = wanted;
     unique_hlocal owner(sd);
     if (e != ERROR_SUCCESS) {
         detail::fail(ec, failure, "GetSecurityInfo", "window object", e);
@@ -71,7 +82,8 @@ GENERIC_MAPPING generic_mapping(ObjectKind kind) noexcept {
 
 SddlText get_sddl(HANDLE object, std::error_code& ec, ApiFailure* failure) {
     ec.clear();
-    const auto sd = read_sd(object, ec, failure);
+    SECURITY_INFORMATION info = 0;
+    const auto sd = read_sd(object, ec, failure, &info);
     if (ec) return {};
     auto* psd = static_cast<PSECURITY_DESCRIPTOR>(sd.get());
     PSID owner = nullptr, group = nullptr;
@@ -84,8 +96,7 @@ SddlText get_sddl(HANDLE object, std::error_code& ec, ApiFailure* failure) {
     SddlText out;
     out.sd_present = owner || group || dacl_present;
     LPWSTR text = nullptr;
-    if (!::ConvertSecurityDescriptorToStringSecurityDescriptorW(psd, SDDL_REVISION_1, kOwnerGroupDacl,
-                                                                &text, nullptr)) {
+    if (!::ConvertSecurityDescriptorToStringSecurityDescriptorW(psd, SDDL_REVISION_1, info, &text, nullptr)) {
         const DWORD e = ::GetLastError();
         detail::fail(ec, failure, "ConvertSecurityDescriptorToStringSecurityDescriptorW", "window object", e);
         return {};

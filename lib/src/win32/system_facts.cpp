@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 namespace safelaunch::win32 {
 namespace {
 
@@ -163,15 +165,12 @@ std::vector<StationFacts> gather_station_facts(std::error_code& ec, ApiFailure* 
             const auto flags = object_flags(handle.get(), e);
             station.interactive = !e && (flags & WSF_VISIBLE) != 0;
             station.desktops = enumerate_desktops(handle.get(), e);
-            // All or nothing, so desktop_heap_kb stays parallel to desktops.
+            // One entry per desktop: a desktop we may not open (WinSta0\Winlogon is SYSTEM-only)
+            // leaves only its own size unknown.
             for (const auto& desktop : station.desktops) {
                 const auto d = open_desktop(handle.get(), desktop, DESKTOP_READOBJECTS, e);
                 const auto kb = e ? 0 : desktop_heap_kb(d.get(), e);
-                if (e) {
-                    station.desktop_heap_kb.clear();
-                    break;
-                }
-                station.desktop_heap_kb.push_back(kb);
+                station.desktop_heap_kb.push_back(e ? std::nullopt : std::optional<std::uint32_t>(kb));
             }
         }
         stations.push_back(std::move(station));
@@ -187,8 +186,11 @@ std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window, s
                                                   ApiFailure* failure) {
     ec.clear();
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(window).count();
+    // Both names: 243/244 reach the System log under the legacy source "Win32k"; the manifest
+    // provider Microsoft-Windows-Win32k writes other channels. Microsoft's own Defender custom view
+    // matches both the same way.
     const auto query = detail::widen(fmt::format(
-        "*[System[Provider[@Name='Microsoft-Windows-Win32k'] and (EventID=243 or EventID=244) and "
+        "*[System[Provider[@Name='Win32k' or @Name='Microsoft-Windows-Win32k'] and (EventID=243 or EventID=244) and "
         "TimeCreated[timediff(@SystemTime) <= {}]]]",
         ms));
     ::SetLastError(ERROR_SUCCESS);  // so a stub that fails silently is not blamed on a stale code
@@ -198,8 +200,18 @@ std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window, s
         detail::fail(ec, failure, "EvtQuery", "System log, Win32k events 243/244", e);
         return {};
     }
-    const unique_evt publisher(
-        ::EvtOpenPublisherMetadata(nullptr, L"Microsoft-Windows-Win32k", nullptr, 0, 0));
+    // Messages are formatted with the metadata of the provider that logged each event (the legacy
+    // source "Win32k" for the System log), opened once per name; a null handle leaves them empty.
+    std::map<std::string, unique_evt> publishers;
+    const auto publisher_for = [&](const std::string& name) -> EVT_HANDLE {
+        auto it = publishers.find(name);
+        if (it == publishers.end())
+            it = publishers
+                     .emplace(name, unique_evt(::EvtOpenPublisherMetadata(nullptr, detail::widen(name).c_str(),
+                                                                          nullptr, 0, 0)))
+                     .first;
+        return it->second.get();
+    };
     std::vector<EventFacts> events;
     for (;;) {
         EVT_HANDLE batch[16] = {};
@@ -214,11 +226,12 @@ std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window, s
             const unique_evt event(batch[i]);
             const auto xml = detail::narrow(render_xml(event.get()));
             EventFacts fact;
-            fact.source = "Win32k";
+            fact.source = attribute(xml, "Provider", "Name");
+            if (fact.source.empty()) fact.source = "Win32k";
             const auto id = element_text(xml, "EventID");
             fact.id = id == "243" ? 243u : id == "244" ? 244u : 0u;
             fact.time_utc = attribute(xml, "TimeCreated", "SystemTime");
-            fact.message = format_message(publisher.get(), event.get());
+            fact.message = format_message(publisher_for(fact.source), event.get());
             events.push_back(std::move(fact));
         }
     }

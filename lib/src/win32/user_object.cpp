@@ -4,6 +4,7 @@
 
 #include <sddl.h>
 
+#include <exception>
 #include <initializer_list>
 #include <mutex>
 
@@ -334,6 +335,7 @@ UserObjectFacts gather_user_object_facts(HANDLE object, ObjectKind kind, const s
         if (const auto r = access_check(query->token, object, query->desired, kind, ec, &failure); !ec) {
             facts.access_requested = r.desired;
             facts.access_granted = r.granted;
+            facts.access_maximum = r.maximum_allowed;
         } else {
             note(notes, failure);
         }
@@ -352,6 +354,22 @@ UserObjectFacts not_opened(std::string_view name, const ApiFailure& failure) {
     return facts;
 }
 
+// We could not open the object to read its SD. user32's own open, MAXIMUM_ALLOWED as the target
+// token (impersonated), tells whether that token is granted nothing: then the access facts say 0.
+// Anything but ERROR_ACCESS_DENIED (impersonation refused or downgraded, the open succeeding)
+// leaves them unknown.
+template <typename Open>
+void check_open_as_token(const std::optional<AccessQuery>& query, UserObjectFacts& facts, Open open_max) {
+    if (!query || !facts.exists || !::ImpersonateLoggedOnUser(query->token)) return;
+    std::error_code ec;
+    { const auto handle = open_max(ec); }  // closed before RevertToSelf
+    if (!::RevertToSelf()) std::terminate();  // never keep running as another user
+    if (ec != make_win32_error(ERROR_ACCESS_DENIED)) return;
+    facts.access_requested = query->desired;
+    facts.access_granted = 0;
+    facts.access_maximum = 0;
+}
+
 }  // namespace
 
 UserObjectFacts gather_window_station_facts(std::string_view station, const std::optional<AccessQuery>& query,
@@ -365,7 +383,11 @@ UserObjectFacts gather_window_station_facts(std::string_view station, const std:
         handle = open_window_station(station, access, ec, &failure);
         if (!ec) break;
     }
-    if (ec) return not_opened(station, failure);
+    if (ec) {
+        auto facts = not_opened(station, failure);
+        check_open_as_token(query, facts, [&](std::error_code& e) { return open_window_station(station, MAXIMUM_ALLOWED, e); });
+        return facts;
+    }
     auto facts = gather_user_object_facts(handle.get(), ObjectKind::window_station, query, notes);
     facts.name = std::string(station);
     return facts;
@@ -377,14 +399,24 @@ UserObjectFacts gather_desktop_facts(std::string_view station, std::string_view 
     ApiFailure failure;
     // Any access works for SetProcessWindowStation; ask for the least.
     const auto st = open_window_station(station, WINSTA_READATTRIBUTES, ec, &failure);
-    if (ec) return not_opened(desktop, failure);
+    if (ec) {
+        // Whatever the station's failure proves about the station, it says nothing of the desktop.
+        auto facts = not_opened(desktop, failure);
+        facts.exists = false;
+        facts.exists_known = false;
+        return facts;
+    }
     unique_hdesk handle;
     for (const ACCESS_MASK access : std::initializer_list<ACCESS_MASK>{READ_CONTROL | DESKTOP_READOBJECTS, READ_CONTROL,
                                      DESKTOP_READOBJECTS}) {
         handle = open_desktop(st.get(), desktop, access, ec, &failure);
         if (!ec) break;
     }
-    if (ec) return not_opened(desktop, failure);
+    if (ec) {
+        auto facts = not_opened(desktop, failure);
+        check_open_as_token(query, facts, [&](std::error_code& e) { return open_desktop(st.get(), desktop, MAXIMUM_ALLOWED, e); });
+        return facts;
+    }
     auto facts = gather_user_object_facts(handle.get(), ObjectKind::desktop, query, notes);
     facts.name = std::string(desktop);
     return facts;

@@ -57,9 +57,11 @@ struct SafeLaunchOptions {
 [[nodiscard]] Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token,
                                            const LauncherFacts& launcher, const SafeLaunchOptions& options);
 
-// Runs the canary (safelaunch-probe) on the request's desktop as the request's token.
-[[nodiscard]] std::optional<CanaryFacts> run_canary(const LaunchRequest& request, const SafeLaunchOptions& options,
-                                                    std::error_code& ec, ApiFailure* failure = nullptr);
+// Runs the canary (safelaunch-probe) on the request's desktop as the request's token and keeps
+// its JSON report. When it could not be run (probe missing, CreateProcess* failed, timed out)
+// the facts say so (ran = false) and `ec` / `failure` name the call that failed.
+[[nodiscard]] CanaryFacts run_canary(const LaunchRequest& request, const SafeLaunchOptions& options,
+                                     std::error_code& ec, ApiFailure* failure = nullptr);
 
 struct Preflight {
     Snapshot facts;

@@ -25,12 +25,13 @@ namespace safelaunch::win32 {
 [[nodiscard]] std::string sid_to_string(PSID sid);
 
 struct SddlText {
-    std::string sddl;         // O:, G: and D: parts as far as the object has them
+    std::string sddl;         // O:, G:, D: and S: (integrity label) parts as far as the object has them
     bool sd_present = true;   // false: no owner, group or DACL at all (Wine's WinSta0 / Default)
 };
 
-// GetSecurityInfo(SE_WINDOW_OBJECT, OWNER | GROUP | DACL) rendered with
-// ConvertSecurityDescriptorToStringSecurityDescriptorW. `object` needs READ_CONTROL.
+// GetSecurityInfo(SE_WINDOW_OBJECT, OWNER | GROUP | DACL | LABEL) rendered with
+// ConvertSecurityDescriptorToStringSecurityDescriptorW. `object` needs READ_CONTROL. The label
+// (S:(ML;;NW;;;LW)) appears only when the object has one: none means Medium.
 [[nodiscard]] SddlText get_sddl(HANDLE object, std::error_code& ec, ApiFailure* failure = nullptr);
 [[nodiscard]] SddlText get_sddl(HANDLE object);
 
@@ -54,7 +55,8 @@ struct AccessCheckResult {
 };
 
 // The real AccessCheck of `token` (primary or impersonation: an impersonation duplicate is made)
-// against `object`'s security descriptor with the window station or desktop GENERIC_MAPPING.
+// against `object`'s security descriptor, integrity label included, with the window station or
+// desktop GENERIC_MAPPING.
 // `object` needs READ_CONTROL. Generic rights in `desired` are mapped first.
 [[nodiscard]] AccessCheckResult access_check(HANDLE token, HANDLE object, std::uint32_t desired,
                                              ObjectKind kind, std::error_code& ec,

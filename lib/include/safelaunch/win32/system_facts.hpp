@@ -33,15 +33,17 @@ struct SubSystemsValues {
 [[nodiscard]] SubSystemsValues read_subsystems_values(std::error_code& ec, ApiFailure* failure = nullptr);
 [[nodiscard]] SubSystemsValues read_subsystems_values();
 
-// Every station the caller can enumerate, with its desktops (and UOI_HEAPSIZE where it works; on
-// Wine desktop_heap_kb stays empty). desktop_heap_kb is all or nothing per station, so it stays
-// parallel to desktops. A station that cannot be opened is listed without desktops.
+// Every station the caller can enumerate, with its desktops and their UOI_HEAPSIZE: desktop_heap_kb
+// is parallel to desktops, nullopt for each desktop that cannot be opened or read (every one under
+// Wine). A station that cannot be opened is listed without desktops.
 [[nodiscard]] std::vector<StationFacts> gather_station_facts(std::error_code& ec, ApiFailure* failure = nullptr);
 [[nodiscard]] std::vector<StationFacts> gather_station_facts();
 
 // Win32k events 243 ("A desktop heap allocation failed") and 244 ("Failed to create a desktop due
-// to desktop heap exhaustion") from the System log within `window`, newest first. Under Wine
-// EvtQuery is a stub and this fails.
+// to desktop heap exhaustion") from the System log within `window`, newest first, logged under
+// the provider name "Win32k" (the legacy source) or "Microsoft-Windows-Win32k"; `source` is the
+// name the event carries and formats its message. time_utc is EvtRender's SystemTime (7
+// fractional digits). Under Wine EvtQuery is a stub and this fails.
 [[nodiscard]] std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window,
                                                                 std::error_code& ec,
                                                                 ApiFailure* failure = nullptr);

@@ -110,7 +110,11 @@ struct AccessQuery {
                                                        std::vector<ApiFailure>* notes = nullptr);
 
 // Opens by name first (READ_CONTROL + read rights, retrying without READ_CONTROL); when the open
-// fails, `exists` = false and `open_error` holds the failure.
+// fails, `open_error` holds the failure and `exists` is true only for ERROR_ACCESS_DENIED (the
+// object is there). A desktop whose station cannot be opened was not looked for: exists_known =
+// false. With a query, access_maximum is the token's AccessCheck(MAXIMUM_ALLOWED); when the
+// object cannot be opened to read its SD, user32's own open (MAXIMUM_ALLOWED, impersonating the
+// token) is tried, and its ERROR_ACCESS_DENIED records access_maximum = access_granted = 0.
 [[nodiscard]] UserObjectFacts gather_window_station_facts(std::string_view station,
                                                           const std::optional<AccessQuery>& query = std::nullopt,
                                                           std::vector<ApiFailure>* notes = nullptr);
