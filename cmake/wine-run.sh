@@ -20,4 +20,16 @@ if "$SL_WINESERVER" -p300 </dev/null >/dev/null 2>&1; then
   "$SL_WINE" cmd /c exit </dev/null >/dev/null 2>&1 || true
   sl_wine_pin_desktop "$(dirname "$WINEPREFIX")"
 fi
-exec "$SL_WINE" "$@"
+if [[ -z ${SAFELAUNCH_WINE_RUN_EXIT_LINE:-} ]]; then
+  exec "$SL_WINE" "$@"
+fi
+# For gtest cases (set by tests/CMakeLists.txt): CTest's PASS_REGULAR_EXPRESSION makes it ignore
+# the exit code, so the code goes into the output as a last line and the regex requires both
+# "[  PASSED  ] 1 test." and "wine-run: exit code 0." A failure after the summary (a global
+# environment's TearDown, a crash in a static destructor) then fails the case; a binary that
+# prints nothing (a lost wineserver) still fails for want of the PASSED line. wine64 reports the
+# Windows exit code mod 256: a code that is a multiple of 256 reads as 0 here.
+"$SL_WINE" "$@"
+rc=$?
+printf '\nwine-run: exit code %s.\n' "$rc"
+exit "$rc"

@@ -1,11 +1,14 @@
-// libFuzzer target for the SDDL parser: any bytes must parse or fail cleanly; what parses must
-// print to SDDL that parses back to an equal descriptor; the AccessCheck model must not crash on it.
+// libFuzzer target for the SDDL parser: any bytes must parse or fail cleanly (code 1338, a position
+// inside the input, a one-line reason); what parses must print to SDDL that parses back to an
+// equal descriptor (parse -> print -> parse); the AccessCheck model must not crash on it.
 #include "safelaunch/access_evaluator.hpp"
+#include "safelaunch/error.hpp"
 #include "safelaunch/sddl.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -15,9 +18,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     SddlError error;
     const auto sd = parse_sddl(text, ec, &error);
     if (!sd) {
-        (void)error.describe();
+        // A clean failure (sddl.hpp): ERROR_INVALID_SECURITY_DESCR, a position inside the input,
+        // at most 32 characters of context, a reason, and a one-line message.
+        if (ec.value() != 1338 || &ec.category() != &win32_category()) std::abort();
+        if (error.position > size || error.near.size() > 32 || error.reason.empty()) std::abort();
+        if (error.describe().find('\n') != std::string::npos) std::abort();
         return 0;
     }
+    if (ec) std::abort();  // parsed, yet an error was reported
     const auto printed = to_sddl(*sd);
     const auto again = parse_sddl(printed, ec, &error);
     if (!again || !(*again == *sd) || to_sddl(*again) != printed) std::abort();  // round trip broken

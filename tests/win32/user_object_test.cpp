@@ -361,11 +361,14 @@ TEST(UserObject, DesktopGrantingNothingBlocks) {
 
 namespace {
 
-// After every run (ctest runs one test per process): no station this process made is left. Each
-// test's desktops keep their station alive, so a leaked desktop shows up here too.
-class NoLeakedObjects : public ::testing::Environment {
+// After every test: no station this process made (sl-d-*-<pid>-*) is left. Each test's desktops
+// keep their station alive, so a leaked desktop shows up here too. A listener, not a global
+// environment, so that a leak fails the test that leaked (gtest's sample10 LeakChecker pattern):
+// an environment's TearDown failure prints no failed test and is easy to lose. Appended after the
+// default printer, it gets OnTestEnd first (end events go in reverse), so the test prints FAILED.
+class NoLeakedObjects : public ::testing::EmptyTestEventListener {
 public:
-    void TearDown() override {
+    void OnTestEnd(const ::testing::TestInfo& /*test*/) override {
         // fmt, not operator+: GCC 12 warns falsely (-Wrestrict) on "-" + std::to_string(..) + "-".
         const auto suffix = fmt::format("-{}-", ::GetCurrentProcessId());
         for (const auto& name : w::enumerate_window_stations())
@@ -374,6 +377,9 @@ public:
     }
 };
 
-[[maybe_unused]] const auto* const kNoLeaks = ::testing::AddGlobalTestEnvironment(new NoLeakedObjects);
+[[maybe_unused]] const bool kNoLeaks = [] {
+    ::testing::UnitTest::GetInstance()->listeners().Append(new NoLeakedObjects);
+    return true;
+}();
 
 }  // namespace
