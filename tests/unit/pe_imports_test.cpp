@@ -351,6 +351,7 @@ TEST(ImportClosure, ApiSetsAreReportedNotFollowed) {
     const auto c = closure(fs);
     EXPECT_EQ(c.api_sets.size(), 2u);
     EXPECT_TRUE(c.unresolved.empty());
+    EXPECT_TRUE(has_problem(c.problems, "pe.closure.ui_api_set"));  // the ntuser one
     EXPECT_EQ(c.verdict, ConnectVerdict::never);
 }
 

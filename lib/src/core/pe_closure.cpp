@@ -99,14 +99,17 @@ std::optional<ImportClosure> import_closure(const std::string& program, ImageFil
     std::map<std::string, std::size_t> index{{normalize_dll_name(file_name_of(program)), 0}};  // normalized name -> node
     std::map<std::size_t, std::size_t> module_of_node{{0, 0}};  // node -> c.modules entry (resolved ones)
     std::map<std::string, bool> seen_api_set, seen_unresolved;
+    bool stopped = false;
 
     const auto resolve = [&](std::size_t node) -> std::optional<std::size_t> {
         if (auto it = module_of_node.find(node); it != module_of_node.end()) return it->second;
         const auto& name = nodes[node].name;
         const auto norm = normalize_dll_name(name);
         if (c.modules.size() >= options.max_modules) {
-            c.problems.push_back(Finding{"pe.closure.too_many", Severity::warning,
+            if (!stopped)
+                c.problems.push_back(Finding{"pe.closure.too_many", Severity::warning,
                                          fmt::format("stopped after {} modules; the closure is incomplete", options.max_modules), {}, {}});
+            stopped = true;
             return std::nullopt;
         }
         auto path = files.find(app_dir, norm);
@@ -152,6 +155,13 @@ std::optional<ImportClosure> import_closure(const std::string& program, ImageFil
             const auto visit = [&](const std::string& name, bool delay) {
                 const auto norm = normalize_dll_name(name);
                 if (is_api_set_name(norm)) {
+                    // Not followed, but the user-interface API sets resolve to user32/gdi32 on
+                    // desktop Windows: say so rather than let 'never' stand unqualified.
+                    if (!seen_api_set[norm] && (norm.find("ntuser") != std::string::npos || norm.find("-gdi") != std::string::npos))
+                        c.problems.push_back(Finding{"pe.closure.ui_api_set", Severity::warning,
+                                                     fmt::format("{} imports the API set {}, which may resolve to user32.dll or gdi32.dll",
+                                                                 nodes[at].name, name),
+                                                     "API sets are resolved by the loader's schema, not followed here", {}});
                     if (!seen_api_set[norm]) c.api_sets.push_back(name);
                     seen_api_set[norm] = true;
                     return;
