@@ -30,6 +30,7 @@ struct UsageError {
 void add_explain(CLI::App& app, Command& cmd);
 void add_heap(CLI::App& app, Command& cmd);
 void add_analyze(CLI::App& app, Command& cmd);
+void add_imports(CLI::App& app, Command& cmd);
 #ifdef _WIN32
 void add_check(CLI::App& app, Command& cmd);
 void add_run(CLI::App& app, Command& cmd);

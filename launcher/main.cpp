@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
     add_explain(app, cmd);
     add_heap(app, cmd);
     add_analyze(app, cmd);
+    add_imports(app, cmd);
 #ifdef _WIN32
     add_check(app, cmd);
     add_run(app, cmd);
