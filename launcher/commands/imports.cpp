@@ -4,6 +4,7 @@
 #include "exit_codes.hpp"
 
 #include "safelaunch/json.hpp"
+#include "safelaunch/env_var.hpp"
 #include "safelaunch/pe_imports.hpp"
 
 #include <fmt/format.h>
@@ -30,7 +31,7 @@ std::string system_dir_for(const ImportsOptions& o, std::uint16_t machine) {
     if (!o.system_dir.empty()) return o.system_dir;
     std::string root = o.root;
     if (root.empty()) {
-        if (const char* env = std::getenv("SystemRoot"); env && *env) root = env;
+        root = env_var("SystemRoot").value_or("");
     }
     if (root.empty())
         throw UsageError{"imports: no system directory: give --root WINDOWS_DIR or --system-dir DIR "

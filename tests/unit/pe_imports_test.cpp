@@ -1,5 +1,6 @@
 // The PE import reader and the import closure: constructed images for every bad-input case and
 // every verdict (a fake file system), then real images (Wine's DLLs) when they are installed.
+#include "safelaunch/env_var.hpp"
 #include "safelaunch/pe_imports.hpp"
 
 #include <gtest/gtest.h>
@@ -378,7 +379,7 @@ TEST(ImportClosure, ProgramThatIsNotAnImageIsAnError) {
 // Real images: the DLLs of the Wine installation. Expected imports are what
 // `x86_64-w64-mingw32-objdump -p FILE | grep 'DLL Name'` printed for Wine 8.0 (Debian 12).
 std::string wine_dir() {
-    if (const char* d = std::getenv("SAFELAUNCH_WINE_DLLS")) return d;
+    if (auto d = safelaunch::env_var("SAFELAUNCH_WINE_DLLS")) return *d;
     return "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows";
 }
 

@@ -303,6 +303,19 @@ CanaryFacts canary_not_run(std::uint32_t alloc_kb, const ApiFailure& why) {
     return c;
 }
 
+// Whether a child of `run_as` runs in this process's session: CreateProcessWithLogonW starts it in
+// the caller's, CreateProcessAsUserW in the token's (TokenSessionId). Unknown counts as another.
+bool runs_in_our_session(const RunAs& run_as) {
+    const auto* as_token = std::get_if<RunAsToken>(&run_as);
+    if (!as_token) return true;
+    DWORD token_session = 0;
+    DWORD size = 0;
+    DWORD own_session = 0;
+    return ::GetTokenInformation(reinterpret_cast<HANDLE>(as_token->handle), TokenSessionId, &token_session,
+                                 sizeof token_session, &size) &&
+           ::ProcessIdToSessionId(::GetCurrentProcessId(), &own_session) && token_session == own_session;
+}
+
 }  // namespace
 
 CanaryFacts run_canary(const LaunchRequest& request, const SafeLaunchOptions& options, std::error_code& ec,
@@ -313,8 +326,12 @@ CanaryFacts run_canary(const LaunchRequest& request, const SafeLaunchOptions& op
     if (options.canary_alloc_kb) probe.args = {"--alloc-kb", std::to_string(options.canary_alloc_kb)};
     probe.desktop = request.desktop;
     probe.run_as = request.run_as;
+    // Handles are inherited only within our own session: CreateProcessAsUserW refuses
+    // bInheritHandles for a token of another session (C3). The probe's report (its redirected
+    // stdout) needs them, so across sessions only its exit code is learnt.
+    const bool inherit = runs_in_our_session(request.run_as);
     const ProbeReportFile report;
-    if (report.valid()) {
+    if (report.valid() && inherit) {
         probe.stdio.out.kind = StdStream::Kind::file;
         probe.stdio.out.path = report.path();
     } else {
@@ -322,8 +339,7 @@ CanaryFacts run_canary(const LaunchRequest& request, const SafeLaunchOptions& op
     }
     probe.stdio.err.kind = StdStream::Kind::null;
     LaunchFailure lf;
-    // No handle inheritance: CreateProcessAsUserW refuses bInheritHandles for another session (C3).
-    auto child = launch_process(probe, LaunchOptions{.inherit_handles = false}, ec, &lf);
+    auto child = launch_process(probe, LaunchOptions{.inherit_handles = inherit}, ec, &lf);
     if (!child.valid()) {
         if (failure) *failure = lf.failure;
         return canary_not_run(options.canary_alloc_kb, lf.failure);
