@@ -27,3 +27,15 @@ if(NOT CMAKE_CROSSCOMPILING_EMULATOR)
   cli_case(imports.no_system_dir EXIT 2 ONE_LINE_ERROR STDERR "no system directory.*SystemRoot is not set"
            ARGS imports "${_wine_dlls}/kernel32.dll")
 endif()
+if(WIN32)
+  # This build's own images, default system directory from %SystemRoot% (Wine: C:\windows\system32).
+  # objdump -p: safelaunch.exe imports ADVAPI32 KERNEL32 msvcrt ntdll SHELL32 USER32 wevtapi WS2_32;
+  # child_report.exe KERNEL32 msvcrt SHELL32 USER32; child_exit.exe KERNEL32 msvcrt SHELL32 (no
+  # USER32, but shell32 imports gdi32 and user32, on Windows as under Wine).
+  cli_case(imports.self EXIT 0 STDOUT "Verdict: connects_at_init.*safelaunch.exe -> USER32.dll"
+           ARGS imports $<TARGET_FILE:safelaunch>)
+  cli_case(imports.child_report EXIT 0 STDOUT "\"chain_text\": \"child_report.exe -> USER32.dll\".*\"verdict\": \"connects_at_init\""
+           ARGS imports $<TARGET_FILE:child_report> --json)
+  cli_case(imports.child_exit_through_shell32 EXIT 0 STDOUT "Verdict: connects_at_init.*child_exit.exe -> SHELL32.dll -> (user|gdi)32.dll"
+           ARGS imports $<TARGET_FILE:child_exit>)
+endif()
