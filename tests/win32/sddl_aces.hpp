@@ -1,5 +1,5 @@
 // Reading ACEs out of SDDL text in tests: which ACEs a grant added, their SID and rights.
-// (The same parsing as grant_test.cpp's, shared for safe_launch_test.cpp.)
+// Shared by grant_test.cpp and safe_launch_test.cpp.
 #pragma once
 
 #include <cstdint>
