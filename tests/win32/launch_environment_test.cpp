@@ -19,14 +19,20 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <string>
 
 namespace safelaunch::win32 {
 namespace {
 
-constexpr auto kVar = "SAFELAUNCH_PROFILE_VAR";
-constexpr auto kWVar = L"SAFELAUNCH_PROFILE_VAR";
+// HKCU\Environment is shared by every test process of the run (ctest -j): one name per process, so
+// one test's clean-up cannot remove another's value (seen: AsUserSetAndUnset... read nullopt).
+const std::string kVarName = "SAFELAUNCH_PROFILE_VAR_" + std::to_string(::GetCurrentProcessId());
+const std::wstring kWVarName(kVarName.begin(), kVarName.end());
+const char* const kVar = kVarName.c_str();
+const wchar_t* const kWVar = kWVarName.c_str();
 
 // Sets HKCU\Environment\<name> for the test's lifetime; removes it after.
 class ProfileVariable {
@@ -132,7 +138,9 @@ TEST(LaunchEnvironment, AsUserSetAndUnsetApplyOverTheUsersVariables) {
     EXPECT_EQ(child_sees(request, "SAFELAUNCH_TEST_VAR"), "set by the request");
     EXPECT_EQ(child_sees(request, kVar), "from profile");
     EXPECT_EQ(child_sees(request, "SAFELAUNCH_PARENT_VAR"), std::nullopt);
-    request.environment.unset = {"safelaunch_profile_var"};
+    std::string lower = kVarName;  // names compare case-insensitively
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    request.environment.unset = {lower};
     EXPECT_EQ(child_sees(request, kVar), std::nullopt);
 }
 
