@@ -15,9 +15,11 @@ wshow "$win" check --desktop "$missing"
 wshow "$win" run --desktop "$missing" -- "$children/child_exit.exe" 0
 
 echo
-echo "--- 4c. A desktop whose DACL lets only SYSTEM in: refused, then granted for this launch only"
-echo "        (Wine's own user32 may still seat the granted child on WinSta0\\Default: it does not fail"
-echo "        a connection the way Windows does; the grant and its exact removal are what is shown)"
+echo "--- 4c. A desktop whose DACL lets only SYSTEM in: its owner (we, and the child) keeps READ_CONTROL"
+echo "        and WRITE_DAC, so user32's open would not be granted nothing: the missing rights warn and"
+echo "        the launch goes ahead (on Windows --canary decides); --grant adds exactly them for this"
+echo "        launch and removes them after (Wine's own user32 may still seat the child on"
+echo "        WinSta0\\Default: it does not fail a connection the way Windows does)"
 holder_out=$(mktemp)
 "$wine" "$children/child_locked_desktop.exe" "$locked" 60 >"$holder_out" 2>&1 </dev/null &
 holder=$!
