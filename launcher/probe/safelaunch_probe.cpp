@@ -21,6 +21,8 @@
 #include <windows.h>
 #include <shellapi.h>
 
+#include "report_text.hpp"
+
 #include <cstdio>
 #include <cwchar>
 #include <string>
@@ -43,42 +45,8 @@ enum ExitCode : int {
     kHandleQuota = 6,
 };
 
-std::string utf8(const std::wstring& w) {
-    if (w.empty()) return {};
-    const int n = ::WideCharToMultiByte(CP_UTF8, 0, w.data(), static_cast<int>(w.size()), nullptr, 0, nullptr, nullptr);
-    std::string s(static_cast<std::size_t>(n), '\0');
-    ::WideCharToMultiByte(CP_UTF8, 0, w.data(), static_cast<int>(w.size()), s.data(), n, nullptr, nullptr);
-    return s;
-}
-
-std::string json_string(const std::wstring& w) {
-    std::string out = "\"";
-    for (const char c : utf8(w)) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (u < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(u));
-            out += buf;
-        } else {
-            out += c;
-        }
-    }
-    return out + "\"";
-}
-
-bool object_name(HANDLE object, std::wstring& name) {
-    DWORD needed = 0;
-    ::GetUserObjectInformationW(object, UOI_NAME, nullptr, 0, &needed);
-    name.assign(needed / sizeof(wchar_t) + 1, L'\0');
-    if (!::GetUserObjectInformationW(object, UOI_NAME, name.data(), static_cast<DWORD>(name.size() * sizeof(wchar_t)),
-                                     &needed))
-        return false;
-    name.resize(std::wcslen(name.c_str()));
-    return true;
-}
+using safelaunch::report_text::json_string;
+using safelaunch::report_text::object_name;
 
 struct Report {
     std::wstring station, desktop;
