@@ -3,6 +3,7 @@
 // Inputs are the constructed snapshots of tests/data/snapshots (see its README), changed by hand.
 #include "safelaunch/analysis.hpp"
 #include "safelaunch/json.hpp"
+#include "snapshot_file.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,16 +16,7 @@
 namespace safelaunch {
 namespace {
 
-Snapshot load(const std::string& name) {
-    std::ifstream in(std::string(SAFELAUNCH_TEST_DATA) + "/snapshots/" + name, std::ios::binary);
-    EXPECT_TRUE(in) << name;
-    std::stringstream text;
-    text << in.rdbuf();
-    Snapshot s;
-    std::string error;
-    EXPECT_TRUE(snapshot_from_json_text(text.str(), s, error)) << name << ": " << error;
-    return s;
-}
+Snapshot load(const std::string& name) { return test::load_snapshot(name); }
 
 const Finding* find(const std::vector<Finding>& findings, const std::string& id) {
     const auto it = std::find_if(findings.begin(), findings.end(), [&](const Finding& f) { return f.id == id; });

@@ -1,6 +1,7 @@
 // The analysis on snapshots built from documented Windows situations (tests/data/snapshots/README.md).
 #include "safelaunch/analysis.hpp"
 #include "safelaunch/json.hpp"
+#include "snapshot_file.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,16 +12,7 @@
 namespace safelaunch {
 namespace {
 
-Snapshot load(const std::string& name) {
-    std::ifstream in(std::string(SAFELAUNCH_TEST_DATA) + "/snapshots/" + name, std::ios::binary);
-    EXPECT_TRUE(in) << name;
-    std::stringstream text;
-    text << in.rdbuf();
-    Snapshot s;
-    std::string error;
-    EXPECT_TRUE(snapshot_from_json_text(text.str(), s, error)) << name << ": " << error;
-    return s;
-}
+Snapshot load(const std::string& name) { return test::load_snapshot(name); }
 
 bool has(const std::vector<Finding>& findings, const std::string& id, Severity severity) {
     return std::any_of(findings.begin(), findings.end(),

@@ -46,16 +46,16 @@ constexpr std::string_view kName = "sharedsection";
     return out;
 }
 
-// Printable, one line, bounded: evidence must never carry raw control bytes or megabytes.
-[[nodiscard]] std::string shown(std::string_view s) {
-    constexpr std::size_t kMax = 120;
+// Printable, one line, bounded: evidence must never carry raw control bytes or megabytes. The
+// corrected Windows value of a remedy may be longer (max 4096).
+[[nodiscard]] std::string shown(std::string_view s, std::size_t max = 120) {
     std::string out;
-    for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
+    for (std::size_t i = 0; i < s.size() && i < max; ++i) {
         const auto b = static_cast<unsigned char>(s[i]);
         if (b < 0x20 || b == 0x7F) out += fmt::format("\\x{:02x}", b);
         else out += s[i];
     }
-    if (s.size() > kMax) out += "...";
+    if (s.size() > max) out += "...";
     return out;
 }
 
@@ -146,19 +146,6 @@ struct LostEquals {
     r.value = std::string(r.argument->usual_value);
     r.value_missing = true;
     return r;
-}
-
-// The corrected Windows value can be longer than evidence may be; still escaped and bounded.
-[[nodiscard]] std::string shown_value(std::string_view s) {
-    constexpr std::size_t kMax = 4096;
-    std::string out;
-    for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
-        const auto b = static_cast<unsigned char>(s[i]);
-        if (b < 0x20 || b == 0x7F) out += fmt::format("\\x{:02x}", b);
-        else out += s[i];
-    }
-    if (s.size() > kMax) out += "...";
-    return out;
 }
 
 // Parses one decimal value; on failure adds a finding and returns nullopt.
@@ -408,7 +395,7 @@ SharedSectionAnalysis analyze_tokens(const std::vector<std::string_view>& tokens
                 fmt::format("csrss sees the arguments {}", seen),
                 fmt::format("set HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\SubSystems\\"
                             "Windows to this value, all on one line, then reboot: {}",
-                            shown_value(corrected)));
+                            shown(corrected, 4096)));
         }
     }
 
