@@ -146,8 +146,10 @@ int run_heap(const HeapOptions& o) {
             text = fmt::format("no change needed: SharedSection={} holds ~{} processes per service desktop",
                                ss.to_string(), processes_that_fit(ss.noninteractive_kb));
         }
-        nlohmann::json max_json = nullptr;  // (built apart: g++ 12 warns falsely on the inline form)
-        if (max_for_more) max_json = *max_for_more;
+        // Built apart and through value_or: g++ 12 warns falsely (maybe-uninitialized) on reading the
+        // optional's payload inline.
+        nlohmann::json max_json = nullptr;
+        if (max_for_more) max_json = max_for_more.value_or(0u);
         recommendation = {{"noninteractive_kb", want},
                           {"max_noninteractive_kb_for_more_services", max_json},
                           {"more_services", o.services},
