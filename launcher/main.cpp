@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     safelaunch::ApiFailure args_failure;
     std::vector<std::string> utf8_args = safelaunch::win32::process_arguments(args_ec, &args_failure);
     if (args_ec) {
-        // Which command it is cannot be known for sure; "run" is its first argument when readable.
+        // The CRT's own argv (ANSI code page) still shows whether the command is `run` (exit 125).
         const bool run_first = argc > 1 && std::string_view(argv[1]) == "run";
         std::cerr << fmt::format("safelaunch: {} is not valid UTF-16 (an unpaired surrogate; {} error {})\n",
                                  args_failure.object, args_failure.api, args_ec.value());
