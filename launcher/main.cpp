@@ -2,14 +2,18 @@
 #include "cli.hpp"
 #include "exit_codes.hpp"
 
-#include <boost/nowide/args.hpp>
+#ifdef _WIN32
+#include "safelaunch/win32/process_arguments.hpp"
+#endif
 
 #include <fmt/format.h>
 
 #include <cstdint>
 #include <exception>
 #include <iostream>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -40,11 +44,31 @@ bool is_utf8(std::string_view s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    boost::nowide::args utf8_args(argc, argv);  // on Windows: argv from GetCommandLineW as UTF-8
     using namespace safelaunch::cli;
+#ifdef _WIN32
+    // argv from GetCommandLineW as UTF-8, split by our own rules: CommandLineToArgvW (SHELL32)
+    // would connect this process to a desktop before main (issue 12).
+    std::error_code args_ec;
+    safelaunch::ApiFailure args_failure;
+    std::vector<std::string> utf8_args = safelaunch::win32::process_arguments(args_ec, &args_failure);
+    if (args_ec) {
+        // The CRT's own argv (ANSI code page) still shows whether the command is `run` (exit 125).
+        const bool run_first = argc > 1 && std::string_view(argv[1]) == "run";
+        std::cerr << fmt::format("safelaunch: {} is not valid UTF-16 (an unpaired surrogate; {} error {})\n",
+                                 args_failure.object, args_failure.api, args_ec.value());
+        return run_first ? kToolFailed : kUsage;
+    }
+    std::vector<char*> utf8_argv;
+    for (auto& a : utf8_args) utf8_argv.push_back(a.data());
+    utf8_argv.push_back(nullptr);
+    argc = static_cast<int>(utf8_args.size());
+    argv = utf8_argv.data();
+#endif
     const bool is_run = argc > 1 && std::string_view(argv[1]) == "run";
     const int usage_exit = is_run ? kToolFailed : kUsage;
 
+    // Natively argv is whatever bytes the caller passed; on Windows the conversion above
+    // guarantees UTF-8 already.
     for (int i = 1; i < argc; ++i) {
         if (!is_utf8(argv[i])) {
             std::cerr << fmt::format("safelaunch: argument {} is not valid UTF-8\n", i);

@@ -18,9 +18,9 @@
 // Like the probe it imports user32: on a desktop it cannot connect to it dies with 0xC0000142.
 // Never run it unbounded under Wine: filling Wine's user-handle table crashes wineserver.
 #include <windows.h>
-#include <shellapi.h>
 
 #include "report_text.hpp"
+#include "safelaunch/command_line_split.hpp"
 
 #include <cstdio>
 #include <cwchar>
@@ -164,10 +164,12 @@ int main() {
 
     std::wstring ready_name, release_name;
     unsigned long parent_pid = 0;
-    int argc = 0;
-    wchar_t** argv = ::CommandLineToArgvW(::GetCommandLineW(), &argc);
-    for (int i = 1; argv && i + 1 < argc; i += 2) {
-        const std::wstring key = argv[i], value = argv[i + 1];
+    // Our own splitter (header-only, the library's rules), not CommandLineToArgvW: SHELL32 would
+    // import GDI32 too (issue 12).
+    const auto argv = safelaunch::basic_parse_command_line<wchar_t>(::GetCommandLineW());
+    for (std::size_t i = 1; i + 1 < argv.size(); i += 2) {
+        const std::wstring& key = argv[i];
+        const std::wstring& value = argv[i + 1];
         wchar_t* end = nullptr;
         if (key == L"--ready-event") ready_name = value;
         else if (key == L"--release-event") release_name = value;
@@ -176,7 +178,7 @@ int main() {
         else return fail("usage", nullptr, kUsage);
         if (end && *end != L'\0') return fail("usage", nullptr, kUsage);
     }
-    if (!argv || argc % 2 != 1 || ready_name.empty() || release_name.empty() || parent_pid == 0 || fill.max_objects == 0)
+    if (argv.size() % 2 != 1 || ready_name.empty() || release_name.empty() || parent_pid == 0 || fill.max_objects == 0)
         return fail("usage", nullptr, kUsage);
 
     const HANDLE ready = ::OpenEventW(EVENT_MODIFY_STATE, FALSE, ready_name.c_str());

@@ -6,7 +6,8 @@
 #include "report.hpp"
 #include "scenarios.hpp"
 
-#include <boost/nowide/args.hpp>
+#include "safelaunch/win32/process_arguments.hpp"
+
 #include <boost/nowide/convert.hpp>
 #include <fmt/format.h>
 
@@ -16,12 +17,27 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <vector>
 
-int main(int argc, char** argv) {
-    boost::nowide::args utf8_args(argc, argv);  // argv from GetCommandLineW, as UTF-8
+int main() {
     using namespace safelaunch::repro;
 
-    auto parsed = parse_options(argc, argv);
+    // argv from GetCommandLineW as UTF-8, split by our own rules: CommandLineToArgvW (SHELL32)
+    // would connect this process to a desktop before main (issue 12).
+    std::error_code args_ec;
+    safelaunch::ApiFailure args_failure;
+    std::vector<std::string> args = safelaunch::win32::process_arguments(args_ec, &args_failure);
+    if (args_ec) {
+        std::cerr << fmt::format("deskheap-repro: {} is not valid UTF-16 (an unpaired surrogate; {} error {})\n",
+                                 args_failure.object, args_failure.api, args_ec.value());
+        return kExitUsage;
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    auto parsed = parse_options(static_cast<int>(args.size()), argv.data());
     if (!parsed.options) {
         (parsed.exit_code == 0 ? std::cout : std::cerr) << parsed.message << '\n';
         return parsed.exit_code;

@@ -19,9 +19,9 @@
 // Never run it with a large N under Wine: Wine has no desktop heap, and filling its global
 // user-handle table crashes wineserver.
 #include <windows.h>
-#include <shellapi.h>
 
 #include "report_text.hpp"
+#include "safelaunch/command_line_split.hpp"
 
 #include <cstdio>
 #include <cwchar>
@@ -85,13 +85,15 @@ int main() {
         return finish(report, kNoDesktopName);
     }
 
-    int argc = 0;
-    wchar_t** argv = ::CommandLineToArgvW(::GetCommandLineW(), &argc);
-    for (int i = 1; argv && i < argc; ++i) {
-        if (std::wcscmp(argv[i], L"--alloc-kb") == 0 && i + 1 < argc) {
+    // Our own splitter (header-only, the library's rules), not CommandLineToArgvW: SHELL32 would
+    // add itself and GDI32 (and their start-up cost) to every canary (issue 12).
+    const auto argv = safelaunch::basic_parse_command_line<wchar_t>(::GetCommandLineW());
+    for (std::size_t i = 1; i < argv.size(); ++i) {
+        if (argv[i] == L"--alloc-kb" && i + 1 < argv.size()) {
+            const std::wstring& value = argv[++i];
             wchar_t* end = nullptr;
-            report.alloc_kb = std::wcstoul(argv[++i], &end, 10);
-            if (end == argv[i] || *end != L'\0' || report.alloc_kb > kMaxAllocKb) {
+            report.alloc_kb = std::wcstoul(value.c_str(), &end, 10);
+            if (end == value.c_str() || *end != L'\0' || report.alloc_kb > kMaxAllocKb) {
                 report.result = "usage";
                 return finish(report, kUsage);
             }

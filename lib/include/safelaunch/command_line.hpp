@@ -38,7 +38,8 @@ namespace safelaunch {
 
 // Splits a command line as CommandLineToArgvW does (with the VC 2008+ `""` rule above): element 0
 // is the program name. An empty command line gives an empty vector (CommandLineToArgvW would
-// substitute the current executable's path, which portable code cannot know).
+// substitute the current executable's path, which portable code cannot know). The rules live in
+// command_line_split.hpp, for UTF-16 too.
 [[nodiscard]] std::vector<std::string> parse_command_line(std::string_view command_line);
 
 }  // namespace safelaunch

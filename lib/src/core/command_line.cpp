@@ -1,5 +1,6 @@
 #include "safelaunch/command_line.hpp"
 
+#include "safelaunch/command_line_split.hpp"
 #include "safelaunch/error.hpp"
 
 #include <fmt/format.h>
@@ -8,8 +9,6 @@ namespace safelaunch {
 namespace {
 
 constexpr std::uint32_t kErrorInvalidName = 123;  // ERROR_INVALID_NAME
-
-constexpr bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
 
 }  // namespace
 
@@ -74,65 +73,7 @@ std::string build_command_line(std::string_view program, const std::vector<std::
 }
 
 std::vector<std::string> parse_command_line(std::string_view line) {
-    std::vector<std::string> argv;
-    if (line.empty()) return argv;
-
-    // argv[0]: up to the next quote when quoted, else up to the next blank; no escapes.
-    std::size_t i = 0;
-    std::string program;
-    if (line[0] == '"') {
-        const auto close = line.find('"', 1);
-        program = std::string(line.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
-        i = close == std::string_view::npos ? line.size() : close + 1;
-    } else {
-        while (i < line.size() && !is_blank(line[i])) ++i;
-        program = std::string(line.substr(0, i));
-    }
-    argv.push_back(std::move(program));
-
-    while (true) {
-        while (i < line.size() && is_blank(line[i])) ++i;
-        if (i == line.size()) break;
-
-        std::string arg;
-        bool quoted = false;
-        while (i < line.size()) {
-            const char c = line[i];
-            if (is_blank(c) && !quoted) break;
-            if (c == '\\') {
-                std::size_t backslashes = 0;
-                while (i < line.size() && line[i] == '\\') {
-                    ++backslashes;
-                    ++i;
-                }
-                if (i < line.size() && line[i] == '"') {
-                    arg.append(backslashes / 2, '\\');
-                    if (backslashes % 2 == 1) {
-                        arg += '"';
-                        ++i;
-                    }
-                    // Even count: the quote is a delimiter, handled on the next turn.
-                } else {
-                    arg.append(backslashes, '\\');
-                }
-                continue;
-            }
-            if (c == '"') {
-                if (quoted && i + 1 < line.size() && line[i + 1] == '"') {
-                    arg += '"';  // VC 2008+: "" inside quotes is a literal quote, still quoted
-                    i += 2;
-                } else {
-                    quoted = !quoted;
-                    ++i;
-                }
-                continue;
-            }
-            arg += c;
-            ++i;
-        }
-        argv.push_back(std::move(arg));
-    }
-    return argv;
+    return basic_parse_command_line<char>(line);
 }
 
 }  // namespace safelaunch

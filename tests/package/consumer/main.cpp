@@ -1,10 +1,19 @@
 // Uses the installed package: explains the exit code given on the command line, and analyses a
-// snapshot read with the installed JSON header (the find_dependency(nlohmann_json) path). Checks
-// what it gets and prints "consumer: all checks passed" only when every check held.
+// snapshot read with the installed JSON header (the find_dependency(nlohmann_json) path). On
+// Windows it also gathers system facts and launches a child through the pre-flight, so the Win32
+// objects of the library are linked in (tests/imports checks this program's import table: no
+// USER32 at start). Checks what it gets and prints "consumer: all checks passed" only when every
+// check held.
 #include <safelaunch/analysis.hpp>
 #include <safelaunch/error.hpp>
 #include <safelaunch/exit_code.hpp>
 #include <safelaunch/json.hpp>
+#ifdef _WIN32
+#include <safelaunch/win32/safe_launch.hpp>
+#include <safelaunch/win32/system_facts.hpp>
+
+#include <chrono>
+#endif
 
 #include <cstdint>
 #include <iostream>
@@ -60,6 +69,26 @@ int main(int argc, char** argv) {
               analysis.diagnosis->causes.front().id == safelaunch::CauseId::missing_desktop &&
               analysis.diagnosis->causes.front().likelihood == safelaunch::Likelihood::decided,
           "the diagnosis decides missing_desktop");
+
+#ifdef _WIN32
+    const auto system = safelaunch::win32::gather_system_facts(std::chrono::hours(1));
+    std::cout << "system: Windows " << system.os.major << '.' << system.os.minor << '.' << system.os.build << ", "
+              << system.stations.size() << " window station(s)\n";
+    check(system.os.major >= 6, "gather_system_facts reads the OS version");
+    check(!system.stations.empty(), "gather_system_facts lists a window station");
+
+    // cmd.exe exits with the code it is given; the fast pre-flight runs first.
+    safelaunch::LaunchRequest request;
+    request.program = "cmd.exe";
+    request.args = {"/c", "exit", "3"};
+    request.check = safelaunch::CheckPolicy::fast;
+    request.timeout = std::chrono::seconds(60);
+    const auto outcome = safelaunch::win32::safe_launch_and_wait(request);
+    std::cout << "launch: pre-flight " << safelaunch::to_string(outcome.preflight.analysis.verdict) << ", exit "
+              << (outcome.exit_code ? std::to_string(*outcome.exit_code) : std::string("none")) << '\n';
+    check(!outcome.not_started, "safe_launch_and_wait starts cmd.exe");
+    check(outcome.exit_code == 3u, "cmd.exe /c exit 3 exits 3");
+#endif
 
     if (failures != 0) return 1;
     std::cout << "consumer: all checks passed\n";
