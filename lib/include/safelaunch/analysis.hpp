@@ -41,6 +41,8 @@
 //   canary.failed                  error    the canary could not start or allocate on the target desktop
 //   canary.ok                      info
 //   + shared_section.* findings of the SubSystems `Windows` value, when it was read.
+//   + program.imports.* (info) when the snapshot has program_imports: whether the child connects
+//     at start, which may drop acl.* / heap.* findings to info (connect_rules.hpp, C1-C4).
 //
 // Access: the real AccessCheck result in the facts decides when present (authoritative on
 // Windows); otherwise the offline evaluator runs on the SDDL (with its S: integrity label). Only

@@ -5,6 +5,9 @@
 // Windows machine can be analysed anywhere.
 #pragma once
 
+#include "safelaunch/finding.hpp"
+#include "safelaunch/pe_imports.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -164,6 +167,21 @@ struct LauncherFacts {
     std::optional<std::string> interactive_user_sid_error;
 };
 
+// Will the child connect to a window station at start? Its program's static import closure
+// (safelaunch/pe_imports.hpp), read from the file before the launch. A process connects at its
+// first user32/gdi32 initialisation; one that never loads them at start cannot die of KB 184802's
+// causes during DLL initialisation (safelaunch/connect_rules.hpp decides what that changes).
+struct ProgramImportsFacts {
+    std::string program;                    // the resolved path that was read
+    std::string system_dir;                 // searched as System32 after the program's folder
+    std::string machine;                    // machine_name(): "x64", "x86", "arm64"
+    std::optional<ConnectVerdict> verdict;  // nullopt: not known, `error` says why
+    std::string chain;                      // chain_text(): "worker.exe -> foo.dll -> USER32.dll"; "" for never
+    std::vector<std::string> unresolved;    // DLLs found in neither folder: their imports were not followed
+    std::vector<Finding> problems;          // pe.* findings of the closure (damaged tables, API sets, ...)
+    std::optional<std::string> error;       // why the program could not be read as an image
+};
+
 struct Snapshot {
     int schema = 1;
     std::string taken_utc;
@@ -175,6 +193,10 @@ struct Snapshot {
     std::optional<CanaryFacts> canary;
     std::optional<AsUserFacts> as_user;  // RunAsToken launches only
     std::optional<LauncherFacts> launcher;  // nullopt in snapshots from before it existed
+
+    // The program's import closure (issue 9): nullopt when not gathered (no program, or a
+    // snapshot from before it existed).
+    std::optional<ProgramImportsFacts> program_imports;
 };
 
 }  // namespace safelaunch

@@ -2,6 +2,7 @@
 
 #include "safelaunch/access_evaluator.hpp"
 #include "safelaunch/access_rights.hpp"
+#include "safelaunch/connect_rules.hpp"
 #include "safelaunch/desktop_spec.hpp"
 #include "safelaunch/heap_budget.hpp"
 #include "safelaunch/printable.hpp"
@@ -447,6 +448,11 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
 
     if (s.canary) check_canary(s, *s.canary, out);
 
+    // Will the child connect at start? Its import closure (issue 9; rules in connect_rules.hpp).
+    const auto connect = s.program_imports ? connect_facts_of(*s.program_imports) : std::nullopt;
+    if (s.program_imports) out.push_back(program_imports_finding(*s.program_imports));
+    if (connect) out = apply_connect_facts(std::move(out), *connect);
+
     // Names from the snapshot (station, desktop, account, lpDesktop) may hold any character.
     for (auto& f : out) {
         escape_control_chars_in_place(f.message);
@@ -455,6 +461,7 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
     }
     a.verdict = verdict_of(out);
     if (s.exit) a.diagnosis = diagnose(diagnosis_input(s, a.access));
+    if (a.diagnosis && connect) a.diagnosis = apply_connect_facts(std::move(*a.diagnosis), *connect);
     return a;
 }
 

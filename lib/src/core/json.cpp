@@ -264,6 +264,32 @@ void from_json(const json& j, LauncherFacts& l) {
     get(j, "interactive_user_sid_error", l.interactive_user_sid_error);
 }
 
+// ProgramImportsFacts (issue 9): "verdict" is null when it is not known ("error" says why).
+void to_json(json& j, const ProgramImportsFacts& p) {
+    j = json{{"program", p.program}, {"system_dir", p.system_dir}, {"machine", p.machine},
+             {"verdict", p.verdict ? json(std::string(to_string(*p.verdict))) : json(nullptr)},
+             {"chain", p.chain}, {"unresolved", p.unresolved}, {"problems", p.problems}};
+    put(j, "error", p.error);
+}
+void from_json(const json& j, ProgramImportsFacts& p) {
+    require_object(j, "program_imports");
+    get(j, "program", p.program);
+    get(j, "system_dir", p.system_dir);
+    get(j, "machine", p.machine);
+    std::optional<std::string> verdict;
+    get(j, "verdict", verdict);
+    p.verdict.reset();
+    if (verdict) {
+        for (auto v : {ConnectVerdict::connects_at_init, ConnectVerdict::delay_loaded, ConnectVerdict::never})
+            if (*verdict == to_string(v)) p.verdict = v;
+        if (!p.verdict) throw std::invalid_argument(fmt::format("unknown import verdict '{}'", *verdict));
+    }
+    get(j, "chain", p.chain);
+    get(j, "unresolved", p.unresolved);
+    get(j, "problems", p.problems);
+    get(j, "error", p.error);
+}
+
 void to_json(json& j, const Snapshot& s) {
     j = json{{"schema", s.schema}, {"taken_utc", s.taken_utc}, {"host", s.host}, {"token", s.token},
              {"target", s.target}, {"system", s.system}};
@@ -271,6 +297,7 @@ void to_json(json& j, const Snapshot& s) {
     put(j, "canary", s.canary);
     put(j, "as_user", s.as_user);
     put(j, "launcher", s.launcher);
+    put(j, "program_imports", s.program_imports);
 }
 void from_json(const json& j, Snapshot& s) {
     require_object(j, "snapshot");
@@ -285,6 +312,7 @@ void from_json(const json& j, Snapshot& s) {
     get(j, "canary", s.canary);
     get(j, "as_user", s.as_user);
     get(j, "launcher", s.launcher);
+    get(j, "program_imports", s.program_imports);
 }
 
 void to_json(json& j, const ExitCodeInfo& info) {

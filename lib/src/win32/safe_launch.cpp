@@ -5,6 +5,7 @@
 #include "safelaunch/exit_code.hpp"
 #include "safelaunch/utc_time.hpp"
 #include "safelaunch/win32/grant_journal.hpp"
+#include "safelaunch/win32/program_imports.hpp"
 #include "safelaunch/win32/security.hpp"
 #include "safelaunch/win32/system_facts.hpp"
 #include "safelaunch/win32/token.hpp"
@@ -193,6 +194,8 @@ Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token, const L
     s.taken_utc = utc_now();
     s.host = computer_name();
     s.launcher = launcher;
+    // Will the child connect at start? Its import closure (issue 9; connect_rules.hpp decides).
+    if (!request.program.empty()) s.program_imports = gather_program_imports(request.program);
     std::error_code ec;
     ApiFailure failure;
     s.token = gather_token_facts(token, ec, &failure);
