@@ -164,6 +164,19 @@ struct LauncherFacts {
     std::optional<std::string> interactive_user_sid_error;
 };
 
+// This process's own connection to its window station and desktop (issue 12): safelaunch loads
+// user32.dll only when a check needs it, and a failed load is evidence. LoadLibraryExW fails with
+// 1114 ERROR_DLL_INIT_FAILED when user32's initialisation (the connection) fails: access denied
+// to our own station or desktop, or its desktop heap full (KB 184802).
+struct SelfConnectFacts {
+    bool attempted = false;          // user32.dll was needed (and loaded, or tried) in this process
+    bool connected = false;          // it loaded and every function it needs resolved
+    std::uint32_t error = 0;         // Win32 code of the failure: 1114, 127 (ERROR_PROC_NOT_FOUND), ...
+    std::string api;                 // "LoadLibraryExW(user32.dll)", "GetProcAddress(user32.dll!OpenDesktopW)"
+    std::string failure;             // ApiFailure::describe() of the failure, "" when none
+    std::string startup_desktop;     // GetStartupInfoW().lpDesktop (kernel32); "" = inherited
+};
+
 struct Snapshot {
     int schema = 1;
     std::string taken_utc;
@@ -175,6 +188,7 @@ struct Snapshot {
     std::optional<CanaryFacts> canary;
     std::optional<AsUserFacts> as_user;  // RunAsToken launches only
     std::optional<LauncherFacts> launcher;  // nullopt in snapshots from before it existed
+    std::optional<SelfConnectFacts> self_connect;  // nullopt in snapshots from before it existed
 };
 
 }  // namespace safelaunch

@@ -41,6 +41,8 @@ void to_json(nlohmann::json& j, const AsUserFacts& a);
 void from_json(const nlohmann::json& j, AsUserFacts& a);
 void to_json(nlohmann::json& j, const LauncherFacts& l);
 void from_json(const nlohmann::json& j, LauncherFacts& l);
+void to_json(nlohmann::json& j, const SelfConnectFacts& c);
+void from_json(const nlohmann::json& j, SelfConnectFacts& c);
 void to_json(nlohmann::json& j, const Snapshot& s);
 void from_json(const nlohmann::json& j, Snapshot& s);
 
