@@ -25,9 +25,10 @@ bool fill(HMODULE m, User32Api& t, std::error_code& ec, ApiFailure* failure) {
     return true;
 }
 
+// Never destroyed: handles closed by static destructors may still need it.
 detail::DynamicLibrary<User32Api>& library() {
-    static detail::DynamicLibrary<User32Api> lib(L"user32.dll", "user32.dll", fill);
-    return lib;
+    static auto* const lib = new detail::DynamicLibrary<User32Api>(L"user32.dll", "user32.dll", fill);
+    return *lib;
 }
 
 }  // namespace

@@ -15,9 +15,10 @@ bool fill(HMODULE m, WevtApi& t, std::error_code& ec, ApiFailure* failure) {
            r("EvtRender", t.EvtRender);
 }
 
+// Never destroyed: handles closed by static destructors may still need it.
 detail::DynamicLibrary<WevtApi>& library() {
-    static detail::DynamicLibrary<WevtApi> lib(L"wevtapi.dll", "wevtapi.dll", fill);
-    return lib;
+    static auto* const lib = new detail::DynamicLibrary<WevtApi>(L"wevtapi.dll", "wevtapi.dll", fill);
+    return *lib;
 }
 
 }  // namespace
