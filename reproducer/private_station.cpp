@@ -2,6 +2,7 @@
 
 #include "safelaunch/error.hpp"
 #include "safelaunch/win32/system_facts.hpp"
+#include "safelaunch/win32/user32_api.hpp"
 #include "safelaunch/win32/user_object.hpp"
 
 #include <fmt/format.h>
@@ -40,17 +41,24 @@ std::optional<PrivateStation> create_private_station(const std::string& fallback
                                                      std::string& why) {
     refusal = StationRefusal::none;
     PrivateStation s;
+    std::error_code ec;
+    ApiFailure failure;
+    // user32 is loaded here, not at start: the engine imports none (issue 12).
+    const auto* u = w::user32(ec, &failure);
+    if (!u) {
+        refusal = StationRefusal::failed;
+        why = failure.describe();
+        return std::nullopt;
+    }
     // lpsa = NULL: the handle is not inheritable and a new station gets the default security.
-    s.handle.reset(::CreateWindowStationW(nullptr, 0, kAccess, nullptr));
+    s.handle.reset(u->CreateWindowStationW(nullptr, 0, kAccess, nullptr));
     if (!s.handle && ::GetLastError() == ERROR_ACCESS_DENIED)
-        s.handle.reset(::CreateWindowStationW(nullptr, 0, kFallbackAccess, nullptr));
+        s.handle.reset(u->CreateWindowStationW(nullptr, 0, kFallbackAccess, nullptr));
     if (!s.handle) {
         refusal = StationRefusal::failed;
         why = describe_last("CreateWindowStationW", "(no name: the system names it)");
         return std::nullopt;
     }
-    std::error_code ec;
-    ApiFailure failure;
     s.name = w::object_name(s.handle.get(), ec, &failure);
     if (!ec && !s.name.empty()) return s;
 

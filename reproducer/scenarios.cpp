@@ -13,6 +13,7 @@
 #include "safelaunch/win32/security.hpp"
 #include "safelaunch/win32/system_facts.hpp"
 #include "safelaunch/win32/token.hpp"
+#include "safelaunch/win32/user32_api.hpp"
 #include "safelaunch/win32/user_object.hpp"
 #ifdef DESKHEAP_REPRO_HAVE_PREFLIGHT
 #include "safelaunch/win32/safe_launch.hpp"
@@ -98,14 +99,23 @@ ApiFailure last_error(std::string api, std::string object) {
     return ApiFailure{std::move(api), std::move(object), make_win32_error(::GetLastError())};
 }
 
-// Closes with the result checked: a handle that cannot be closed is something left behind.
+// Closes with the result checked: a handle that cannot be closed is something left behind. Such a
+// handle exists only once user32 was loaded, so the table is there.
 void close_checked(w::unique_hdesk& d, const std::string& what, std::vector<std::string>& left) {
     if (!d) return;
-    if (!::CloseDesktop(d.release())) left.push_back(last_error("CloseDesktop", what).describe());
+    std::error_code ec;
+    ApiFailure failure;
+    const auto* u = w::user32(ec, &failure);
+    if (!u) left.push_back(failure.describe());
+    else if (!u->CloseDesktop(d.release())) left.push_back(last_error("CloseDesktop", what).describe());
 }
 void close_checked(w::unique_hwinsta& s, const std::string& what, std::vector<std::string>& left) {
     if (!s) return;
-    if (!::CloseWindowStation(s.release())) left.push_back(last_error("CloseWindowStation", what).describe());
+    std::error_code ec;
+    ApiFailure failure;
+    const auto* u = w::user32(ec, &failure);
+    if (!u) left.push_back(failure.describe());
+    else if (!u->CloseWindowStation(s.release())) left.push_back(last_error("CloseWindowStation", what).describe());
 }
 
 struct ChildRun {
@@ -328,8 +338,14 @@ ScenarioResult run_heap(const Ctx& c) {
         return skipped(std::move(s), fmt::format("Wine {} has no desktop heap to exhaust (and filling its user-handle "
                                                  "table crashes wineserver): stopped before creating anything",
                                                  *c.wine));
-    if (!wine_mechanics && !::GetProcAddress(::GetModuleHandleW(L"user32.dll"), "CreateDesktopExW"))
-        return skipped(std::move(s), "cannot bound desktop heap here: user32.dll does not export CreateDesktopExW");
+    if (!wine_mechanics) {
+        std::error_code uec;
+        ApiFailure uf;
+        const auto* u = w::user32(uec, &uf);
+        if (!u) return skipped(std::move(s), "cannot bound desktop heap here: " + uf.describe());
+        if (!u->CreateDesktopExW)
+            return skipped(std::move(s), "cannot bound desktop heap here: user32.dll does not export CreateDesktopExW");
+    }
     if (!file_exists(c.probe)) return missing_probe(std::move(s), c);
     if (!file_exists(c.filler)) {
         s.outcome = Outcome::error;

@@ -3,6 +3,13 @@
 // and in `safelaunch analyze` on any OS.
 //
 // Pre-flight finding ids (stable; never reused), in the order they are checked:
+//   self.desktop.connect_failed    error    safelaunch's own user32.dll load failed (SelfConnectFacts:
+//                                           1114 ERROR_DLL_INIT_FAILED, or an export missing) and the
+//                                           child shares our desktop (lpDesktop NULL, or naming the
+//                                           desktop we started on): it would die the same way
+//   self.desktop.preflight_skipped warning  the same failure, the child's desktop is another: nothing
+//                                           could be looked at, the launch goes ahead unchecked
+//                                           (either one: no station/desktop/heap finding follows)
 //   run_as.logon.local_system      error    RunAsLogon from LocalSystem: CreateProcessWithLogonW refuses
 //   prediction.run_as_logon        warning  RunAsLogon checked with a LogonUserW token (check): the child
 //                                           really gets the caller's logon SID (and station for NULL/"")

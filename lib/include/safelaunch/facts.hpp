@@ -182,6 +182,19 @@ struct ProgramImportsFacts {
     std::optional<std::string> error;       // why the program could not be read as an image
 };
 
+// This process's own connection to its window station and desktop (issue 12): safelaunch loads
+// user32.dll only when a check needs it, and a failed load is evidence. LoadLibraryExW fails with
+// 1114 ERROR_DLL_INIT_FAILED when user32's initialisation (the connection) fails: access denied
+// to our own station or desktop, or its desktop heap full (KB 184802).
+struct SelfConnectFacts {
+    bool attempted = false;          // user32.dll was needed (and loaded, or tried) in this process
+    bool connected = false;          // it loaded and every function it needs resolved
+    std::uint32_t error = 0;         // Win32 code of the failure: 1114, 127 (ERROR_PROC_NOT_FOUND), ...
+    std::string api;                 // "LoadLibraryExW(user32.dll)", "GetProcAddress(user32.dll!OpenDesktopW)"
+    std::string failure;             // ApiFailure::describe() of the failure, "" when none
+    std::string startup_desktop;     // GetStartupInfoW().lpDesktop (kernel32); "" = inherited
+};
+
 struct Snapshot {
     int schema = 1;
     std::string taken_utc;
@@ -197,6 +210,7 @@ struct Snapshot {
     // The program's import closure (issue 9): nullopt when not gathered (no program, or a
     // snapshot from before it existed).
     std::optional<ProgramImportsFacts> program_imports;
+    std::optional<SelfConnectFacts> self_connect;  // nullopt in snapshots from before it existed
 };
 
 }  // namespace safelaunch

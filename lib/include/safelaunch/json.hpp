@@ -43,6 +43,8 @@ void to_json(nlohmann::json& j, const LauncherFacts& l);
 void from_json(const nlohmann::json& j, LauncherFacts& l);
 void to_json(nlohmann::json& j, const ProgramImportsFacts& p);
 void from_json(const nlohmann::json& j, ProgramImportsFacts& p);
+void to_json(nlohmann::json& j, const SelfConnectFacts& c);
+void from_json(const nlohmann::json& j, SelfConnectFacts& c);
 void to_json(nlohmann::json& j, const Snapshot& s);
 void from_json(const nlohmann::json& j, Snapshot& s);
 

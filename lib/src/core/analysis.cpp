@@ -4,6 +4,7 @@
 #include "safelaunch/access_rights.hpp"
 #include "safelaunch/connect_rules.hpp"
 #include "safelaunch/desktop_spec.hpp"
+#include "safelaunch/error.hpp"
 #include "safelaunch/heap_budget.hpp"
 #include "safelaunch/printable.hpp"
 #include "safelaunch/probe_report.hpp"
@@ -270,6 +271,58 @@ bool check_launch_context(const Snapshot& s, std::optional<DesktopSpec> spec, st
     return true;
 }
 
+// Whether the child connects where this process could not (SelfConnectFacts::startup_desktop):
+// NULL inherits our station and desktop; "" does for RunAsLogon (CreateProcessWithLogonW); a
+// spec naming the desktop we were started on (a bare "Desk" matches its desktop part). Anything
+// else, and any spec when we were started with an empty lpDesktop, is taken as another desktop.
+bool child_shares_our_desktop(const DesktopSpec& child, const SelfConnectFacts& self, const Snapshot& s) {
+    if (child.kind == DesktopSpecKind::inherit) return true;
+    if (child.kind == DesktopSpecKind::hidden_session) return s.launcher && s.launcher->run_as == "logon";
+    if (self.startup_desktop.empty()) return false;
+    const auto own = parse_desktop_spec(std::optional<std::string_view>(self.startup_desktop));
+    if (!own || (own->kind != DesktopSpecKind::relative && own->kind != DesktopSpecKind::absolute)) return false;
+    if (child.kind == DesktopSpecKind::relative) return names_equal(child.desktop, own->desktop);
+    return own->kind == DesktopSpecKind::absolute && equals(child, *own);
+}
+
+// Our own failed connection (issue 12): user32.dll could not be loaded in this process, so no
+// station or desktop could be looked at. For a child on our desktop that failure is the verdict
+// (KB 184802's two causes apply to it as to us); for another desktop the pre-flight is skipped.
+// Returns false when the failure was seen: the target objects must not be judged (not looked at).
+bool check_self_connect(const Snapshot& s, const std::optional<DesktopSpec>& spec, std::vector<Finding>& out) {
+    if (!s.self_connect || !s.self_connect->attempted || s.self_connect->connected) return true;
+    const auto& self = *s.self_connect;
+    const auto ours = self.startup_desktop.empty() ? std::string("inherited")
+                                                   : fmt::format("\"{}\"", self.startup_desktop);
+    const auto name = win32_error_name(self.error);
+    const auto what = fmt::format("{} failed with {}{}{}", self.api.empty() ? "loading user32.dll" : self.api,
+                                  self.error, name.empty() ? "" : " ", name);
+    const auto evidence = fmt::format("{}; this process's desktop (GetStartupInfoW lpDesktop): {}",
+                                      self.failure.empty() ? what : self.failure, ours);
+    constexpr auto causes = "KB 184802 names two causes: the account may not use the window station or desktop "
+                            "(grant it access, or launch on a desktop it may use), or the desktop heap is full "
+                            "(end processes on that desktop, or raise the SharedSection value for it and reboot)";
+    if (spec && child_shares_our_desktop(*spec, self, s)) {
+        out.push_back({"self.desktop.connect_failed", Severity::error,
+                       fmt::format("safelaunch could not connect to its own desktop ({}): {}; a child on the same "
+                                   "desktop would die with 0xC0000142",
+                                   ours, what),
+                       fmt::format("{}; the child's lpDesktop {} is this desktop", evidence,
+                                   spec->describe()),
+                       fmt::format("{}; run --force launches anyway", causes)});
+    } else {
+        out.push_back({"self.desktop.preflight_skipped", Severity::warning,
+                       fmt::format("safelaunch could not connect to its own desktop ({}): {}; the child's desktop "
+                                   "is another one and was not checked",
+                                   ours, what),
+                       fmt::format("{}; the child's lpDesktop {}", evidence,
+                                   spec ? spec->describe() : std::string("is not valid")),
+                       fmt::format("run safelaunch check from a process that can connect; for this process, {}",
+                                   causes)});
+    }
+    return false;
+}
+
 std::string canary_evidence(const CanaryFacts& c) {
     return c.report ? fmt::format("{}; its report: {}", c.detail, *c.report) : c.detail;
 }
@@ -403,8 +456,9 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
     auto& out = a.preflight;
 
     const auto spec = parse_desktop_spec(s.target.spec ? std::optional<std::string_view>(*s.target.spec) : std::nullopt);
-    const bool inspectable =
-        check_launch_context(s, spec ? std::optional<DesktopSpec>(*spec) : std::nullopt, out);
+    const auto spec_or_none = spec ? std::optional<DesktopSpec>(*spec) : std::nullopt;
+    const bool connected = check_self_connect(s, spec_or_none, out);
+    const bool inspectable = check_launch_context(s, spec_or_none, out) && connected;
     if (!spec) {
         out.push_back({"desktop.spec.invalid", Severity::error, spec.problem().message,
                        fmt::format("lpDesktop as given: \"{}\"", s.target.spec.value_or("")),

@@ -39,6 +39,7 @@ constexpr std::array kWin32 = {
     CodeText{258, "WAIT_TIMEOUT", "The wait operation timed out."},
     CodeText{259, "ERROR_NO_MORE_ITEMS", "No more data is available."},
     CodeText{1008, "ERROR_NO_TOKEN", "An attempt was made to reference a token that does not exist."},
+    CodeText{1114, "ERROR_DLL_INIT_FAILED", "A dynamic link library (DLL) initialization routine failed."},
     CodeText{1158, "ERROR_NO_MORE_USER_HANDLES", "The current process has used all of its system allowance of handles for Window Manager objects."},
     CodeText{1314, "ERROR_PRIVILEGE_NOT_HELD", "A required privilege is not held by the client."},
     CodeText{1326, "ERROR_LOGON_FAILURE", "The user name or password is incorrect."},

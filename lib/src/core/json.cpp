@@ -290,6 +290,20 @@ void from_json(const json& j, ProgramImportsFacts& p) {
     get(j, "error", p.error);
 }
 
+void to_json(json& j, const SelfConnectFacts& c) {
+    j = json{{"attempted", c.attempted}, {"connected", c.connected}, {"error", c.error}, {"api", c.api},
+             {"failure", c.failure}, {"startup_desktop", c.startup_desktop}};
+}
+void from_json(const json& j, SelfConnectFacts& c) {
+    require_object(j, "self_connect");
+    get(j, "attempted", c.attempted);
+    get(j, "connected", c.connected);
+    get(j, "error", c.error);
+    get(j, "api", c.api);
+    get(j, "failure", c.failure);
+    get(j, "startup_desktop", c.startup_desktop);
+}
+
 void to_json(json& j, const Snapshot& s) {
     j = json{{"schema", s.schema}, {"taken_utc", s.taken_utc}, {"host", s.host}, {"token", s.token},
              {"target", s.target}, {"system", s.system}};
@@ -298,6 +312,7 @@ void to_json(json& j, const Snapshot& s) {
     put(j, "as_user", s.as_user);
     put(j, "launcher", s.launcher);
     put(j, "program_imports", s.program_imports);
+    put(j, "self_connect", s.self_connect);
 }
 void from_json(const json& j, Snapshot& s) {
     require_object(j, "snapshot");
@@ -313,6 +328,7 @@ void from_json(const json& j, Snapshot& s) {
     get(j, "as_user", s.as_user);
     get(j, "launcher", s.launcher);
     get(j, "program_imports", s.program_imports);
+    get(j, "self_connect", s.self_connect);
 }
 
 void to_json(json& j, const ExitCodeInfo& info) {

@@ -9,6 +9,7 @@
 #include "safelaunch/win32/security.hpp"
 #include "safelaunch/win32/system_facts.hpp"
 #include "safelaunch/win32/token.hpp"
+#include "safelaunch/win32/user32_api.hpp"
 #include "safelaunch/win32/user_object.hpp"
 
 #include <sddl.h>
@@ -87,9 +88,11 @@ void read_interactive_user_sid(LauncherFacts& l) {
         l.interactive_user_sid_error = failure.describe();
         return;
     }
+    // open_window_station succeeded: user32 is loaded.
+    const auto& u = user32();
     // Documented: lpnLengthNeeded comes back 0 when no user is associated with the object.
     DWORD needed = 0;
-    if (!::GetUserObjectInformationW(station.get(), UOI_USER_SID, nullptr, 0, &needed)) {
+    if (!u.GetUserObjectInformationW(station.get(), UOI_USER_SID, nullptr, 0, &needed)) {
         const DWORD err = ::GetLastError();
         if (err != ERROR_INSUFFICIENT_BUFFER) {
             l.interactive_user_sid_error =
@@ -103,7 +106,7 @@ void read_interactive_user_sid(LauncherFacts& l) {
         return;
     }
     std::vector<unsigned char> buf(needed);
-    if (!::GetUserObjectInformationW(station.get(), UOI_USER_SID, buf.data(), needed, &needed)) {
+    if (!u.GetUserObjectInformationW(station.get(), UOI_USER_SID, buf.data(), needed, &needed)) {
         l.interactive_user_sid_error = ApiFailure{"GetUserObjectInformationW(UOI_USER_SID)", "window station WinSta0",
                                                   make_win32_error(::GetLastError())}
                                            .describe();
@@ -222,7 +225,10 @@ Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token, const L
     s.target.spec = request.desktop;
     const auto spec = parse_desktop_spec(request.desktop ? std::optional<std::string_view>(*request.desktop)
                                                           : std::nullopt);
-    if (!spec) return s;  // the analysis reports desktop.spec.invalid
+    if (!spec) {
+        s.self_connect = self_connect_facts();
+        return s;  // the analysis reports desktop.spec.invalid
+    }
     const auto parent = inherited_desktop();
     ResolveContext ctx;
     ctx.parent_station = parent.station;
@@ -252,10 +258,13 @@ Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token, const L
     s.target.how = std::string(to_string(resolved.how));
     // Another session's objects cannot be opened by name from here: OpenWindowStation would find
     // this session's object of that name (session.other.not_inspectable).
-    if (other_session(launcher, s.token)) return s;
-    s.target.station_facts = gather_window_station_facts(resolved.station, AccessQuery{token, kStationRightsNeeded});
-    s.target.desktop_facts =
-        gather_desktop_facts(resolved.station, resolved.desktop, AccessQuery{token, kDesktopRightsNeeded});
+    if (!other_session(launcher, s.token)) {
+        s.target.station_facts = gather_window_station_facts(resolved.station, AccessQuery{token, kStationRightsNeeded});
+        s.target.desktop_facts =
+            gather_desktop_facts(resolved.station, resolved.desktop, AccessQuery{token, kDesktopRightsNeeded});
+    }
+    // Last: whether user32 could be had for the reads above (self.desktop.connect_failed).
+    s.self_connect = self_connect_facts();
     return s;
 }
 

@@ -3,6 +3,7 @@
 #include "safelaunch/win32/handles.hpp"
 #include "safelaunch/win32/user_object.hpp"
 #include "win32/api_failure.hpp"
+#include "win32/wevtapi_api.hpp"
 
 #include <winevt.h>
 
@@ -13,7 +14,9 @@
 namespace safelaunch::win32 {
 namespace {
 
-void evt_close(EVT_HANDLE h) noexcept { ::EvtClose(h); }
+void evt_close(EVT_HANDLE h) noexcept {
+    if (const auto* w = wevtapi_for_close()) w->EvtClose(h);
+}
 using unique_evt = UniqueAny<EVT_HANDLE, evt_close>;
 
 constexpr const wchar_t* kSubSystemsKey = L"System\\CurrentControlSet\\Control\\Session Manager\\SubSystems";
@@ -70,11 +73,11 @@ std::string attribute(const std::string& xml, std::string_view tag, std::string_
     return end == std::string::npos ? std::string{} : xml.substr(quote_pos + 1, end - quote_pos - 1);
 }
 
-std::wstring render_xml(EVT_HANDLE event) {
+std::wstring render_xml(const WevtApi& w, EVT_HANDLE event) {
     DWORD used = 0, properties = 0;
-    ::EvtRender(nullptr, event, EvtRenderEventXml, 0, nullptr, &used, &properties);
+    w.EvtRender(nullptr, event, EvtRenderEventXml, 0, nullptr, &used, &properties);
     std::wstring xml(used / sizeof(wchar_t) + 1, L'\0');
-    if (!::EvtRender(nullptr, event, EvtRenderEventXml, static_cast<DWORD>(xml.size() * sizeof(wchar_t)),
+    if (!w.EvtRender(nullptr, event, EvtRenderEventXml, static_cast<DWORD>(xml.size() * sizeof(wchar_t)),
                      xml.data(), &used, &properties))
         return {};
     xml.resize(std::wcslen(xml.c_str()));
@@ -82,13 +85,13 @@ std::wstring render_xml(EVT_HANDLE event) {
 }
 
 // The event's message from the publisher's resources; "" when it cannot be formatted.
-std::string format_message(EVT_HANDLE publisher, EVT_HANDLE event) {
+std::string format_message(const WevtApi& w, EVT_HANDLE publisher, EVT_HANDLE event) {
     if (!publisher) return {};
     DWORD used = 0;
-    ::EvtFormatMessage(publisher, event, 0, 0, nullptr, EvtFormatMessageEvent, 0, nullptr, &used);
+    w.EvtFormatMessage(publisher, event, 0, 0, nullptr, EvtFormatMessageEvent, 0, nullptr, &used);
     if (used == 0) return {};
     std::wstring text(used + 1, L'\0');
-    if (!::EvtFormatMessage(publisher, event, 0, 0, nullptr, EvtFormatMessageEvent,
+    if (!w.EvtFormatMessage(publisher, event, 0, 0, nullptr, EvtFormatMessageEvent,
                             static_cast<DWORD>(text.size()), text.data(), &used))
         return {};
     text.resize(std::wcslen(text.c_str()));
@@ -185,6 +188,9 @@ std::vector<StationFacts> gather_station_facts() {
 std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window, std::error_code& ec,
                                                   ApiFailure* failure) {
     ec.clear();
+    // Absent on some editions, or refused: the events are then unknown, with this reason.
+    const auto* w = wevtapi(ec, failure);
+    if (!w) return {};
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(window).count();
     // Both names: 243/244 reach the System log under the legacy source "Win32k"; the manifest
     // provider Microsoft-Windows-Win32k writes other channels. Microsoft's own Defender custom view
@@ -194,7 +200,7 @@ std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window, s
         "TimeCreated[timediff(@SystemTime) <= {}]]]",
         ms));
     ::SetLastError(ERROR_SUCCESS);  // so a stub that fails silently is not blamed on a stale code
-    const unique_evt results(::EvtQuery(nullptr, L"System", query.c_str(), EvtQueryChannelPath | EvtQueryReverseDirection));
+    const unique_evt results(w->EvtQuery(nullptr, L"System", query.c_str(), EvtQueryChannelPath | EvtQueryReverseDirection));
     if (!results) {
         const DWORD e = ::GetLastError();
         detail::fail(ec, failure, "EvtQuery", "System log, Win32k events 243/244", e);
@@ -207,7 +213,7 @@ std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window, s
         auto it = publishers.find(name);
         if (it == publishers.end())
             it = publishers
-                     .emplace(name, unique_evt(::EvtOpenPublisherMetadata(nullptr, detail::widen(name).c_str(),
+                     .emplace(name, unique_evt(w->EvtOpenPublisherMetadata(nullptr, detail::widen(name).c_str(),
                                                                           nullptr, 0, 0)))
                      .first;
         return it->second.get();
@@ -216,7 +222,7 @@ std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window, s
     for (;;) {
         EVT_HANDLE batch[16] = {};
         DWORD returned = 0;
-        if (!::EvtNext(results.get(), 16, batch, INFINITE, 0, &returned)) {
+        if (!w->EvtNext(results.get(), 16, batch, INFINITE, 0, &returned)) {
             const DWORD e = ::GetLastError();
             if (e == ERROR_NO_MORE_ITEMS) break;
             detail::fail(ec, failure, "EvtNext", "System log, Win32k events 243/244", e);
@@ -224,14 +230,14 @@ std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window, s
         }
         for (DWORD i = 0; i < returned; ++i) {
             const unique_evt event(batch[i]);
-            const auto xml = detail::narrow(render_xml(event.get()));
+            const auto xml = detail::narrow(render_xml(*w, event.get()));
             EventFacts fact;
             fact.source = attribute(xml, "Provider", "Name");
             if (fact.source.empty()) fact.source = "Win32k";
             const auto id = element_text(xml, "EventID");
             fact.id = id == "243" ? 243u : id == "244" ? 244u : 0u;
             fact.time_utc = attribute(xml, "TimeCreated", "SystemTime");
-            fact.message = format_message(publisher_for(fact.source), event.get());
+            fact.message = format_message(*w, publisher_for(fact.source), event.get());
             events.push_back(std::move(fact));
         }
     }

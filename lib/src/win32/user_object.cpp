@@ -1,5 +1,7 @@
 #include "safelaunch/win32/user_object.hpp"
 
+#include "safelaunch/win32/user32_api.hpp"
+
 #include "win32/api_failure.hpp"
 
 #include <sddl.h>
@@ -25,15 +27,15 @@ std::string desktop_label(std::string_view name) { return "desktop " + std::stri
 // For the duration of one name-based desktop call: the process station is `target`.
 class ProcessStationSwitch {
 public:
-    ProcessStationSwitch(HWINSTA target, std::error_code& ec, ApiFailure* failure)
-        : lock_(station_switch_mutex()), previous_(::GetProcessWindowStation()) {
+    ProcessStationSwitch(const User32Api& u, HWINSTA target, std::error_code& ec, ApiFailure* failure)
+        : u_(u), lock_(station_switch_mutex()), previous_(u.GetProcessWindowStation()) {
         if (!previous_) {
             const DWORD e = ::GetLastError();
             detail::fail(ec, failure, "GetProcessWindowStation", "own process", e);
             return;
         }
         if (target == previous_) return;
-        if (!::SetProcessWindowStation(target)) {
+        if (!u_.SetProcessWindowStation(target)) {
             const DWORD e = ::GetLastError();
             detail::fail(ec, failure, "SetProcessWindowStation", "target window station", e);
             return;
@@ -44,10 +46,11 @@ public:
     ProcessStationSwitch& operator=(const ProcessStationSwitch&) = delete;
     // The handle from GetProcessWindowStation is not ours to close.
     ~ProcessStationSwitch() {
-        if (switched_) ::SetProcessWindowStation(previous_);
+        if (switched_) u_.SetProcessWindowStation(previous_);
     }
 
 private:
+    const User32Api& u_;
     std::lock_guard<std::mutex> lock_;
     HWINSTA previous_ = nullptr;
     bool switched_ = false;
@@ -77,14 +80,16 @@ bool make_security_attributes(const std::optional<std::string>& sddl, SecurityAt
 
 std::wstring object_info_string(HANDLE object, int index, const char* what, std::error_code& ec,
                                 ApiFailure* failure) {
+    const auto* u = user32(ec, failure);
+    if (!u) return {};
     DWORD needed = 0;
-    if (!::GetUserObjectInformationW(object, index, nullptr, 0, &needed) && needed == 0) {
+    if (!u->GetUserObjectInformationW(object, index, nullptr, 0, &needed) && needed == 0) {
         const DWORD e = ::GetLastError();
         detail::fail(ec, failure, "GetUserObjectInformationW", what, e);
         return {};
     }
     std::wstring text(needed / sizeof(wchar_t) + 1, L'\0');
-    if (!::GetUserObjectInformationW(object, index, text.data(),
+    if (!u->GetUserObjectInformationW(object, index, text.data(),
                                      static_cast<DWORD>(text.size() * sizeof(wchar_t)), &needed)) {
         const DWORD e = ::GetLastError();
         detail::fail(ec, failure, "GetUserObjectInformationW", what, e);
@@ -108,8 +113,10 @@ void note(std::vector<ApiFailure>* notes, const ApiFailure& f) {
 unique_hwinsta open_window_station(std::string_view name, ACCESS_MASK access, std::error_code& ec,
                                    ApiFailure* failure) {
     ec.clear();
+    const auto* u = user32(ec, failure);
+    if (!u) return {};
     const auto wide = detail::widen(name);
-    unique_hwinsta station(::OpenWindowStationW(wide.c_str(), FALSE, access));
+    unique_hwinsta station(u->OpenWindowStationW(wide.c_str(), FALSE, access));
     if (!station) {
         const DWORD e = ::GetLastError();
         detail::fail(ec, failure, "OpenWindowStationW", station_label(name), e);
@@ -124,10 +131,12 @@ unique_hwinsta open_window_station(std::string_view name, ACCESS_MASK access) {
 unique_hdesk open_desktop(HWINSTA station, std::string_view name, ACCESS_MASK access, std::error_code& ec,
                           ApiFailure* failure) {
     ec.clear();
+    const auto* u = user32(ec, failure);
+    if (!u) return {};
     const auto wide = detail::widen(name);
-    const ProcessStationSwitch in_station(station, ec, failure);
+    const ProcessStationSwitch in_station(*u, station, ec, failure);
     if (ec) return {};
-    unique_hdesk desktop(::OpenDesktopW(wide.c_str(), 0, FALSE, access));
+    unique_hdesk desktop(u->OpenDesktopW(wide.c_str(), 0, FALSE, access));
     if (!desktop) {
         const DWORD e = ::GetLastError();
         detail::fail(ec, failure, "OpenDesktopW", desktop_label(name), e);
@@ -142,10 +151,12 @@ unique_hdesk open_desktop(HWINSTA station, std::string_view name, ACCESS_MASK ac
 unique_hwinsta create_window_station(std::string_view name, const std::optional<std::string>& sddl,
                                      std::error_code& ec, ApiFailure* failure) {
     ec.clear();
+    const auto* u = user32(ec, failure);
+    if (!u) return {};
     SecurityAttributes sa;
     if (!make_security_attributes(sddl, sa, ec, failure)) return {};
     const auto wide = detail::widen(name);
-    unique_hwinsta station(::CreateWindowStationW(wide.c_str(), CWF_CREATE_ONLY,
+    unique_hwinsta station(u->CreateWindowStationW(wide.c_str(), CWF_CREATE_ONLY,
                                                   WINSTA_ALL_ACCESS | STANDARD_RIGHTS_REQUIRED, sa.get()));
     if (!station) {
         const DWORD e = ::GetLastError();
@@ -161,28 +172,22 @@ unique_hwinsta create_window_station(std::string_view name, const std::optional<
 CreatedDesktop create_desktop(HWINSTA station, std::string_view name, std::optional<std::uint32_t> heap_kb,
                               const std::optional<std::string>& sddl, std::error_code& ec, ApiFailure* failure) {
     ec.clear();
+    const auto* u = user32(ec, failure);
+    if (!u) return {};
     SecurityAttributes sa;
     if (!make_security_attributes(sddl, sa, ec, failure)) return {};
     const auto wide = detail::widen(name);
     constexpr ACCESS_MASK kAccess = rights::kDesktopAllSpecific | rights::kStandardRightsRequired;
+    const CreateDesktopExWFn create_ex = heap_kb ? u->CreateDesktopExW : nullptr;
 
-    using CreateDesktopExFn = HDESK(WINAPI*)(LPCWSTR, LPCWSTR, DEVMODEW*, DWORD, ACCESS_MASK,
-                                             LPSECURITY_ATTRIBUTES, ULONG, PVOID);
-    CreateDesktopExFn create_ex = nullptr;
-    if (heap_kb)
-        if (const HMODULE user32 = ::GetModuleHandleW(L"user32.dll"))
-            // Through void(*)(): the one function-pointer cast -Wcast-function-type accepts.
-            create_ex = reinterpret_cast<CreateDesktopExFn>(
-                reinterpret_cast<void (*)()>(::GetProcAddress(user32, "CreateDesktopExW")));
-
-    const ProcessStationSwitch in_station(station, ec, failure);
+    const ProcessStationSwitch in_station(*u, station, ec, failure);
     if (ec) return {};
     CreatedDesktop out;
     if (create_ex) {
         out.desktop.reset(create_ex(wide.c_str(), nullptr, nullptr, 0, kAccess, sa.get(), *heap_kb, nullptr));
         out.heap_bounded = static_cast<bool>(out.desktop);
     } else {
-        out.desktop.reset(::CreateDesktopW(wide.c_str(), nullptr, nullptr, 0, kAccess, sa.get()));
+        out.desktop.reset(u->CreateDesktopW(wide.c_str(), nullptr, nullptr, 0, kAccess, sa.get()));
         if (heap_kb)
             out.heap_note = "CreateDesktopExW is not exported by user32 here (Wine): cannot bound desktop heap";
     }
@@ -212,9 +217,11 @@ std::string object_type(HANDLE object, std::error_code& ec, ApiFailure* failure)
 
 std::uint32_t object_flags(HANDLE object, std::error_code& ec, ApiFailure* failure) {
     ec.clear();
+    const auto* u = user32(ec, failure);
+    if (!u) return 0;
     USEROBJECTFLAGS flags{};
     DWORD needed = 0;
-    if (!::GetUserObjectInformationW(object, UOI_FLAGS, &flags, sizeof(flags), &needed)) {
+    if (!u->GetUserObjectInformationW(object, UOI_FLAGS, &flags, sizeof(flags), &needed)) {
         const DWORD e = ::GetLastError();
         detail::fail(ec, failure, "GetUserObjectInformationW", "UOI_FLAGS", e);
         return 0;
@@ -224,9 +231,11 @@ std::uint32_t object_flags(HANDLE object, std::error_code& ec, ApiFailure* failu
 
 std::uint32_t desktop_heap_kb(HDESK desktop, std::error_code& ec, ApiFailure* failure) {
     ec.clear();
+    const auto* u = user32(ec, failure);
+    if (!u) return 0;
     ULONG kb = 0;
     DWORD needed = 0;
-    if (!::GetUserObjectInformationW(desktop, UOI_HEAPSIZE, &kb, sizeof(kb), &needed)) {
+    if (!u->GetUserObjectInformationW(desktop, UOI_HEAPSIZE, &kb, sizeof(kb), &needed)) {
         const DWORD e = ::GetLastError();
         detail::fail(ec, failure, "GetUserObjectInformationW", "UOI_HEAPSIZE", e);
         return 0;
@@ -249,8 +258,10 @@ std::uint32_t desktop_heap_kb(HDESK desktop) {
 
 std::vector<std::string> enumerate_window_stations(std::error_code& ec, ApiFailure* failure) {
     ec.clear();
+    const auto* u = user32(ec, failure);
+    if (!u) return {};
     std::vector<std::string> names;
-    if (!::EnumWindowStationsW(collect_name, reinterpret_cast<LPARAM>(&names))) {
+    if (!u->EnumWindowStationsW(collect_name, reinterpret_cast<LPARAM>(&names))) {
         const DWORD e = ::GetLastError();
         detail::fail(ec, failure, "EnumWindowStationsW", "", e);
         return {};
@@ -264,8 +275,10 @@ std::vector<std::string> enumerate_window_stations() {
 
 std::vector<std::string> enumerate_desktops(HWINSTA station, std::error_code& ec, ApiFailure* failure) {
     ec.clear();
+    const auto* u = user32(ec, failure);
+    if (!u) return {};
     std::vector<std::string> names;
-    if (!::EnumDesktopsW(station, collect_name, reinterpret_cast<LPARAM>(&names))) {
+    if (!u->EnumDesktopsW(station, collect_name, reinterpret_cast<LPARAM>(&names))) {
         const DWORD e = ::GetLastError();
         detail::fail(ec, failure, "EnumDesktopsW", "window station", e);
         return {};
@@ -279,7 +292,9 @@ std::vector<std::string> enumerate_desktops(HWINSTA station) {
 
 std::string process_window_station_name(std::error_code& ec, ApiFailure* failure) {
     ec.clear();
-    const HWINSTA station = ::GetProcessWindowStation();  // not ours to close
+    const auto* u = user32(ec, failure);
+    if (!u) return {};
+    const HWINSTA station = u->GetProcessWindowStation();  // not ours to close
     if (!station) {
         const DWORD e = ::GetLastError();
         detail::fail(ec, failure, "GetProcessWindowStation", "own process", e);
@@ -294,7 +309,9 @@ std::string process_window_station_name() {
 
 std::string thread_desktop_name(std::error_code& ec, ApiFailure* failure) {
     ec.clear();
-    const HDESK desktop = ::GetThreadDesktop(::GetCurrentThreadId());  // not ours to close
+    const auto* u = user32(ec, failure);
+    if (!u) return {};
+    const HDESK desktop = u->GetThreadDesktop(::GetCurrentThreadId());  // not ours to close
     if (!desktop) {
         const DWORD e = ::GetLastError();
         detail::fail(ec, failure, "GetThreadDesktop", "own thread", e);
@@ -345,11 +362,13 @@ UserObjectFacts gather_user_object_facts(HANDLE object, ObjectKind kind, const s
 
 namespace {
 
-// `exists` for a failed open: access denied still proves the object is there.
+// `exists` for a failed open: access denied still proves the object is there. When user32 itself
+// could not be loaded (our own connection failed), nothing was looked for: unknown.
 UserObjectFacts not_opened(std::string_view name, const ApiFailure& failure) {
     UserObjectFacts facts;
     facts.name = std::string(name);
     facts.exists = failure.code == make_win32_error(ERROR_ACCESS_DENIED);
+    facts.exists_known = failure.api != "LoadLibraryExW" && failure.api != "GetProcAddress";
     facts.open_error = failure.describe();
     return facts;
 }

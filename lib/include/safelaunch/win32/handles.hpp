@@ -1,6 +1,11 @@
 // RAII owners for Win32 handles, after WIL's unique_any: the close function is part of the type,
 // so an HDESK can never reach CloseHandle.
+//
+// USER objects (desktops, stations, windows, menus) close through the run-time user32 table
+// (user32_api.hpp): the library imports no user32, and such a handle exists only once it loaded.
 #pragma once
+
+#include "safelaunch/win32/user32_api.hpp"
 
 #include <windows.h>
 
@@ -42,12 +47,20 @@ private:
 
 namespace detail {
 inline void close_handle(HANDLE h) noexcept { ::CloseHandle(h); }
-inline void close_desktop(HDESK h) noexcept { ::CloseDesktop(h); }
-inline void close_winsta(HWINSTA h) noexcept { ::CloseWindowStation(h); }
+inline void close_desktop(HDESK h) noexcept {
+    if (const auto* u = user32_for_close()) u->CloseDesktop(h);
+}
+inline void close_winsta(HWINSTA h) noexcept {
+    if (const auto* u = user32_for_close()) u->CloseWindowStation(h);
+}
 inline void local_free(HLOCAL h) noexcept { ::LocalFree(h); }
 inline void close_key(HKEY h) noexcept { ::RegCloseKey(h); }
-inline void destroy_window(HWND h) noexcept { ::DestroyWindow(h); }
-inline void destroy_menu(HMENU h) noexcept { ::DestroyMenu(h); }
+inline void destroy_window(HWND h) noexcept {
+    if (const auto* u = user32_for_close()) u->DestroyWindow(h);
+}
+inline void destroy_menu(HMENU h) noexcept {
+    if (const auto* u = user32_for_close()) u->DestroyMenu(h);
+}
 inline void free_library(HMODULE h) noexcept { ::FreeLibrary(h); }
 }  // namespace detail
 
