@@ -41,6 +41,10 @@
 //   canary.failed                  error    the canary could not start or allocate on the target desktop
 //   canary.ok                      info
 //   + shared_section.* findings of the SubSystems `Windows` value, when it was read.
+//   system.hard_error_mode         info     the machine's ErrorMode (KB 128642), when it was gathered
+//                                           (snapshot): 0/not set popups wait, 1 only system errors
+//                                           are answered, 2 every hard error is answered and logged
+//                                           as event 26
 //
 // Access: the real AccessCheck result in the facts decides when present (authoritative on
 // Windows); otherwise the offline evaluator runs on the SDDL (with its S: integrity label). Only
