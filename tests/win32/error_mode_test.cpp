@@ -198,6 +198,25 @@ TEST(ErrorMode, MachineErrorModeIsReadFromTheRegistry) {
         // Observed with Wine 8.0: HKLM\SYSTEM\CurrentControlSet\Control\Windows has no ErrorMode value.
         EXPECT_FALSE(facts.value);
     }
+    // ... and `safelaunch snapshot` writes it: an object, {"value": null} when not set.
+    const auto out_path = test::exe_dir() + "\\" + test::unique_name("error-mode-snapshot") + ".json";
+    LaunchRequest r;
+    r.program = tool_path("safelaunch");
+    r.args = {"snapshot", "-o", "-"};
+    r.stdio.out.kind = StdStream::Kind::file;
+    r.stdio.out.path = out_path;
+    r.stdio.err.kind = StdStream::Kind::null;
+    EXPECT_EQ(launch_process(r).wait(), 0u);
+    const auto j = nlohmann::json::parse(read_file(out_path), nullptr, false);
+    ::DeleteFileA(out_path.c_str());
+    ASSERT_FALSE(j.is_discarded());
+    const auto& mode = j["system"]["hard_error_mode"];
+    ASSERT_TRUE(mode.is_object()) << mode.dump();
+    if (facts.value) {
+        EXPECT_EQ(mode["value"], *facts.value);
+    } else {
+        EXPECT_TRUE(mode["value"].is_null()) << mode.dump();
+    }
 }
 
 }  // namespace
