@@ -187,6 +187,40 @@ TEST(ErrorMode, RunReportsTheModeAndTakesErrorUi) {
     ::DeleteFileA(out_path.c_str());
 }
 
+// deskheap-repro's children always suppress, and its reports say so.
+TEST(ErrorMode, ReproducerChildrenSuppressAndTheReportSaysSo) {
+    const auto exe = test::exe_dir() + "\\..\\..\\launcher\\deskheap-repro.exe";
+    ASSERT_NE(::GetFileAttributesA(exe.c_str()), INVALID_FILE_ATTRIBUTES) << "built with these tests: " << exe;
+    const auto out_path = test::exe_dir() + "\\" + test::unique_name("error-mode-repro") + ".out";
+    const auto run = [&](std::vector<std::string> args) {
+        LaunchRequest r;
+        r.program = exe;
+        r.args = std::move(args);
+        r.stdio.in.kind = StdStream::Kind::null;
+        r.stdio.out = {StdStream::Kind::file, out_path, false};
+        r.stdio.err.kind = StdStream::Kind::null;
+        auto child = launch_process(r);
+        EXPECT_TRUE(child.wait_for(std::chrono::seconds(90))) << "deskheap-repro did not end";
+        auto text = read_file(out_path);
+        child = Child{};
+        ::DeleteFileA(out_path.c_str());
+        return text;
+    };
+    const auto text = run({"acl", "--json"});
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << text;
+    EXPECT_EQ(j.at("children_error_ui"), "suppress");
+    ASSERT_FALSE(j.at("phases").empty()) << text;
+    for (const auto& p : j["phases"]) {
+        ASSERT_TRUE(p.at("child_error_mode").is_object()) << p.dump();
+        EXPECT_EQ(p["child_error_mode"].at("policy"), "suppress");
+        EXPECT_EQ(p["child_error_mode"].at("value").get<std::uint32_t>() & bits::kSuppress, bits::kSuppress);
+    }
+    const auto human = run({"acl"});
+    EXPECT_NE(human.find("children: hard-error popups suppressed"), std::string::npos) << human;
+    EXPECT_NE(human.find("error mode: 0x"), std::string::npos) << human;
+}
+
 // The machine-wide ErrorMode value (KB 128642) is gathered by snapshot.
 TEST(ErrorMode, MachineErrorModeIsReadFromTheRegistry) {
     const auto facts = read_hard_error_mode();
