@@ -110,6 +110,7 @@ std::optional<FillReport> FillerProcess::fill(const std::string& exe, const std:
                     std::to_string(::GetCurrentProcessId()), "--max-objects", std::to_string(max_objects)};
     request.desktop = spec;
     request.check = CheckPolicy::none;
+    request.error_ui = kChildErrorUi;  // report.hpp: no popup waits for a filler that dies at start
     request.stdio.in.kind = StdStream::Kind::null;
     request.stdio.out = {StdStream::Kind::file, out_, false};
     request.stdio.err.kind = StdStream::Kind::null;

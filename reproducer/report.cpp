@@ -1,7 +1,9 @@
 // Renderings of a deskheap-repro run: human summary, JSON, JUnit.
 #include "report.hpp"
 
+#include "safelaunch/error_mode.hpp"
 #include "safelaunch/exit_code.hpp"
+#include "safelaunch/json.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>  // fmt::join (moved here in fmt 11)
@@ -154,6 +156,7 @@ nlohmann::json to_json(const RunReport& report) {
                 {"duration_ms", p.duration_ms},
                 {"events", p.events},
                 {"child_report", p.child_report ? json(*p.child_report) : json(nullptr)},
+                {"child_error_mode", p.child_error_mode ? json(*p.child_error_mode) : json(nullptr)},
                 {"notes", p.notes},
                 {"problem", p.problem ? json(*p.problem) : json(nullptr)},
             });
@@ -168,6 +171,7 @@ nlohmann::json to_json(const RunReport& report) {
          {{"os", report.platform.os},
           {"build", report.platform.build},
           {"wine", report.platform.wine ? json(*report.platform.wine) : json(nullptr)}}},
+        {"children_error_ui", to_string(kChildErrorUi)},
         {"phases", std::move(phases)},
         {"scenarios", std::move(scenarios)},
         {"interrupted", report.interrupted},
@@ -238,6 +242,8 @@ std::string to_junit(const RunReport& report) {
 void print_human(std::ostream& out, const RunReport& report) {
     out << fmt::format("deskheap-repro {} on {}{}\n", report.scenario, report.platform.os,
                        report.platform.wine ? " (Wine " + *report.platform.wine + ")" : std::string());
+    out << fmt::format("children: hard-error popups {} (error-ui {}): a child that dies at start exits with its code\n",
+                       kChildErrorUi == ErrorUi::suppress ? "suppressed" : "not suppressed", to_string(kChildErrorUi));
     for (const auto& s : report.scenarios) {
         out << fmt::format("\n{}: {} — {}\n", s.name, to_string(s.outcome), s.reason);
         if (s.heap_kb_requested) out << fmt::format("  heap requested: {} KB\n", *s.heap_kb_requested);
@@ -246,6 +252,7 @@ void print_human(std::ostream& out, const RunReport& report) {
                                p.ok ? "ok  " : "FAIL", exit_text(p.child_exit_code), expected_text(p.expected),
                                p.preflight_verdict.value_or("not run"), p.preflight_expected, p.duration_ms);
             if (p.heap_kb) out << fmt::format("            heap read back (UOI_HEAPSIZE): {} KB\n", *p.heap_kb);
+            if (p.child_error_mode) out << fmt::format("            error mode: {}\n", describe(*p.child_error_mode));
             if (p.objects_created || p.filler_stop)
                 out << fmt::format("            objects created: {}{}\n", p.objects_created,
                                    p.filler_stop ? ", stopped by " + *p.filler_stop : std::string());

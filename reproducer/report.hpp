@@ -2,6 +2,8 @@
 // renderings (human summary, --json, --junit). Plain data: no handles, no <windows.h>.
 #pragma once
 
+#include "safelaunch/launch_request.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -19,6 +21,10 @@ inline constexpr int kExitNotReproduced = 1;  // a phase did not (or the pre-fli
 inline constexpr int kExitUsage = 2;          // bad command line
 inline constexpr int kExitError = 3;          // setup or cleanup failed (left_behind says what remains)
 inline constexpr int kExitSkipped = 77;       // this platform cannot reproduce it (reason says why)
+
+// Every child the reproducer starts (probe, filler) has hard-error popups suppressed: a child that
+// dies of the exhaustion it provokes exits at once with its code instead of waiting on a dialog.
+inline constexpr ErrorUi kChildErrorUi = ErrorUi::suppress;
 
 // What the child should do in a phase.
 enum class Expect { success, dll_init_failed };
@@ -39,6 +45,7 @@ struct PhaseRecord {
     std::uint64_t duration_ms = 0;
     std::vector<std::uint32_t> events;             // Win32k 243/244 seen since the scenario began
     std::optional<std::string> child_report;       // the probe's JSON line
+    std::optional<ChildErrorMode> child_error_mode;  // the hard-error mode the probe was given
     std::vector<std::string> notes;                // what else happened, one line each
     std::optional<std::string> problem;            // why not ok although child and pre-flight were
 

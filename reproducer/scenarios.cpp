@@ -121,6 +121,7 @@ void close_checked(w::unique_hwinsta& s, const std::string& what, std::vector<st
 struct ChildRun {
     std::optional<std::uint32_t> code;
     std::optional<std::string> report;  // the probe's JSON line
+    std::optional<ChildErrorMode> error_mode;
     std::vector<std::string> notes;
 };
 
@@ -133,6 +134,7 @@ ChildRun run_child(const Ctx& c, const std::string& spec) {
     request.program = c.probe;
     request.desktop = spec;
     request.check = CheckPolicy::none;
+    request.error_ui = kChildErrorUi;
     request.stdio.in.kind = StdStream::Kind::null;
     request.stdio.out = {StdStream::Kind::file, out, false};
     request.stdio.err.kind = StdStream::Kind::null;
@@ -143,6 +145,7 @@ ChildRun run_child(const Ctx& c, const std::string& spec) {
         r.notes.push_back("launch failed: " + failure.failure.describe());
         return r;
     }
+    r.error_mode = child.error_mode();
     auto tracked = std::make_unique<TrackedChild>(child.native_handle());
     const auto deadline = Clock::now() + std::chrono::milliseconds(c.o.child_timeout_ms);
     for (;;) {
@@ -238,6 +241,7 @@ PhaseRecord run_phase(const Ctx& c, std::string scenario, std::string name, Expe
     auto child = run_child(c, spec);
     p.child_exit_code = child.code;
     p.child_report = std::move(child.report);
+    p.child_error_mode = std::move(child.error_mode);
     for (auto& n : child.notes) p.notes.push_back(std::move(n));
     // Wine connects a child it denies to another desktop instead of ending it: say so.
     if (p.child_report && where_it_ran(p) != spec) p.notes.push_back("the child connected to " + where_it_ran(p) + ", not " + spec);

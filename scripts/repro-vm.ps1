@@ -94,11 +94,19 @@ $log = Join-Path $OutDir 'deskheap-repro-progress.log'
 $os = Get-CimInstance Win32_OperatingSystem
 $subKey = Get-ItemProperty 'HKLM:\System\CurrentControlSet\Control\Session Manager\SubSystems' -ErrorAction SilentlyContinue
 $sub = if ($subKey -and $subKey.PSObject.Properties['Windows']) { $subKey.Windows } else { '(not readable)' }
+# The machine's hard-error mode (KB 128642): 0 or not set, a hard-error popup waits for an answer;
+# 1, only system errors are answered and logged; 2, every one is answered and logged (System event
+# 26, "Application Popup"). deskheap-repro suppresses popups for its own children whatever it is.
+$winKey = Get-ItemProperty 'HKLM:\SYSTEM\CurrentControlSet\Control\Windows' -ErrorAction SilentlyContinue
+$errorMode = if (-not $winKey) { '(key not readable)' }
+             elseif ($winKey.PSObject.Properties['ErrorMode']) { "$($winKey.ErrorMode)" }
+             else { 'not set (0)' }
 @(
     "computer:     $env:COMPUTERNAME"
     "user:         $env:USERDOMAIN\$env:USERNAME (session $session, $tokenKind)"
     "os:           $($os.Caption) $($os.Version) build $($os.BuildNumber)"
     "SubSystems:   $sub"
+    "ErrorMode:    $errorMode (HKLM\SYSTEM\CurrentControlSet\Control\Windows; children: suppressed)"
     "tool:         $exe"
     "scenario:     $Scenario, heap $HeapKb KB"
     "started:      $(Get-Date -Format o)"

@@ -5,6 +5,7 @@
 #include "exit_codes.hpp"
 #include "target_options.hpp"
 
+#include "safelaunch/error_mode.hpp"
 #include "safelaunch/exit_code.hpp"
 #include "safelaunch/json.hpp"
 
@@ -24,6 +25,7 @@ struct RunOptions {
     bool grant = false;
     bool force = false;
     std::optional<double> timeout_s;
+    std::string error_ui = "suppress";  // --error-ui
 };
 
 std::string_view to_string(win32::NotStartedReason r) {
@@ -70,6 +72,7 @@ int run_run(const RunOptions& o) {
     win32::unique_handle token;
     auto request = make_request(o.target, token);
     if (o.force) request.on_blocking = OnBlocking::warn;
+    request.error_ui = error_ui_from_string(o.error_ui).value_or(ErrorUi::suppress);  // CLI::IsMember checked it
     if (o.timeout_s)
         request.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(*o.timeout_s * 1000.0));
     auto options = make_safe_options(o.target);
@@ -89,7 +92,8 @@ int run_run(const RunOptions& o) {
                          {"diagnosis", out.diagnosis ? nlohmann::json(*out.diagnosis) : nlohmann::json(nullptr)},
                          {"not_started", out.not_started ? nlohmann::json(to_string(*out.not_started)) : nullptr},
                          {"error", out.not_started ? nlohmann::json(not_started_text(out)) : nullptr},
-                         {"status", status}};
+                         {"status", status},
+                         {"error_mode", out.error_mode ? nlohmann::json(*out.error_mode) : nlohmann::json(nullptr)}};
         print_json(j);
         return status;
     }
@@ -104,6 +108,9 @@ int run_run(const RunOptions& o) {
     for (const auto& g : out.grants) std::cerr << "safelaunch: granted for this launch (now reverted): " << g << '\n';
     if (out.not_started) std::cerr << "safelaunch: " << not_started_text(out) << '\n';
     if (out.timed_out) std::cerr << fmt::format("safelaunch: ended the child after {:.3g} s (--timeout)\n", *o.timeout_s);
+    // The child's hard-error mode when it matters: it died at start, or popups were asked for.
+    if (out.error_mode && (out.diagnosis || out.error_mode->policy != ErrorUi::suppress))
+        std::cerr << "safelaunch: error mode: " << describe(*out.error_mode) << '\n';
     if (out.diagnosis) {
         std::cerr << "safelaunch: the child died at start; diagnosis:\n";
         print_diagnosis(std::cerr, *out.diagnosis);
@@ -121,6 +128,12 @@ void add_run(CLI::App& app, Command& cmd) {
                   "grant the token's logon SID the rights it lacks on the station/desktop for the child's lifetime");
     sub->add_flag("--force", o->force, "launch even when the pre-flight verdict is blocked");
     sub->add_option("--timeout", o->timeout_s, "end the child after S seconds")->check(CLI::Range(0.001, 31536000.0));
+    sub->add_option("--error-ui", o->error_ui,
+                    "hard-error popups of the child: suppress (default: it inherits SEM_FAILCRITICALERRORS | "
+                    "SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX, so a child that dies at start exits at once "
+                    "instead of waiting on a dialog nobody may see), inherit (safelaunch's own mode), system "
+                    "(CREATE_DEFAULT_ERROR_MODE: the system default, dialogs shown)")
+        ->check(CLI::IsMember({"suppress", "inherit", "system"}));
     sub->footer("Exit status: the child's exit code; 125 safelaunch failed or bad usage, 126 not started (refused by "
                 "the pre-flight check, or CreateProcess failed), 127 program not found.");
     cmd.usage_exit = kToolFailed;

@@ -57,6 +57,7 @@ int run_snapshot(const SnapshotOptions& o) {
     facts.system.stations = system.stations;
     facts.system.events = system.events;
     facts.system.events_error = system.events_error;
+    facts.system.hard_error_mode = system.hard_error_mode;  // the machine's ErrorMode (KB 128642)
     if (o.target.canary) {
         std::error_code cec;
         facts.canary = win32::run_canary(request, options, cec);

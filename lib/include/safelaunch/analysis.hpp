@@ -48,6 +48,10 @@
 //   canary.failed                  error    the canary could not start or allocate on the target desktop
 //   canary.ok                      info
 //   + shared_section.* findings of the SubSystems `Windows` value, when it was read.
+//   system.hard_error_mode         info     the machine's ErrorMode (KB 128642), when it was gathered
+//                                           (snapshot): 0/not set popups wait, 1 only system errors
+//                                           are answered, 2 every hard error is answered and logged
+//                                           as event 26
 //   + program.imports.* (info) when the snapshot has program_imports: whether the child connects
 //     at start, which may drop acl.* / heap.* findings to info (connect_rules.hpp, C1-C4).
 //

@@ -58,6 +58,13 @@
 //  R11 Under Wine (os.wine_version set) the desktop causes cannot occur (no desktop heap; Wine
 //      creates missing desktops and ignores desktop DACLs for the connection): access,
 //      desktop_heap, session_pool and missing_desktop become unlikely with that evidence.
+//  Events and the child's error mode: the System log's "Application Popup" event 26, which names
+//      the image and 0xc0000142 when its hard-error popup is raised, is not expected for a child
+//      whose popup was suppressed (SEM_FAILCRITICALERRORS in the mode it inherited, safelaunch's
+//      default): ReactOS's kernel drops such a hard error before csrss logs it (unverified on
+//      Windows). Its absence then says nothing about where the code came from. With
+//      child_error_mode known and suppressing, desktop_heap's evidence (where the events are
+//      weighed) says so; no likelihood changes on it.
 // deciding_evidence: one line: the evidence of the decided cause(s) ("both reported, access first"
 // when two decided), else of the likely one, else "nothing decisive" with the checks to run.
 #pragma once
@@ -127,6 +134,7 @@ struct DiagnosisInput {
     std::optional<bool> station_exists;
     std::optional<bool> desktop_exists;
     std::optional<OsFacts> os;
+    std::optional<std::uint32_t> child_error_mode;  // the mode it inherited (ExitFacts::error_mode)
 };
 
 struct RankedCause {

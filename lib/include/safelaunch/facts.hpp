@@ -115,6 +115,15 @@ struct EventFacts {
     std::string message;
 };
 
+// The machine-wide hard-error mode: HKLM\SYSTEM\CurrentControlSet\Control\Windows, value
+// ErrorMode (KB 128642). 0 (the default): hard errors wait for an answer; 1: errors from the
+// system are logged and answered, others still pop up; 2: every hard error is logged to the System
+// log ("Application Popup", event 26) and answered OK, no popup.
+struct HardErrorModeFacts {
+    std::optional<std::uint32_t> value;  // nullopt (and no error): the value is not set, which means 0
+    std::optional<std::string> error;    // the read failed (not "not set"); value then says nothing
+};
+
 struct SystemFacts {
     OsFacts os;
     std::optional<std::string> subsystems_windows_value;  // the `Windows` REG_EXPAND_SZ
@@ -122,6 +131,7 @@ struct SystemFacts {
     std::vector<StationFacts> stations;                   // those the caller can enumerate
     std::optional<std::vector<EventFacts>> events;        // nullopt: could not be read
     std::optional<std::string> events_error;
+    std::optional<HardErrorModeFacts> hard_error_mode;  // nullopt: not gathered (older snapshots)
 };
 
 // The child's end, for diagnosis.
@@ -130,6 +140,9 @@ struct ExitFacts {
     std::uint64_t runtime_ms = 0;      // launch to exit
     bool had_console = true;           // false: restricted token child with no console to inherit
     std::string started_utc;           // ISO 8601; events before it are not this launch's
+    // The hard-error mode the child inherited at creation (safelaunch/error_mode.hpp); nullopt:
+    // unknown or the system default. With SEM_FAILCRITICALERRORS set no popup and no event 26.
+    std::optional<std::uint32_t> error_mode{};
 };
 
 // safelaunch-probe's exit codes (launcher/probe/safelaunch_probe.cpp; stable, only added to).

@@ -7,6 +7,7 @@
 #include "safelaunch/exit_code.hpp"
 #include "safelaunch/facts.hpp"
 #include "safelaunch/finding.hpp"
+#include "safelaunch/launch_request.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +32,8 @@ void to_json(nlohmann::json& j, const StationFacts& s);
 void from_json(const nlohmann::json& j, StationFacts& s);
 void to_json(nlohmann::json& j, const EventFacts& e);
 void from_json(const nlohmann::json& j, EventFacts& e);
+void to_json(nlohmann::json& j, const HardErrorModeFacts& h);
+void from_json(const nlohmann::json& j, HardErrorModeFacts& h);
 void to_json(nlohmann::json& j, const SystemFacts& s);
 void from_json(const nlohmann::json& j, SystemFacts& s);
 void to_json(nlohmann::json& j, const ExitFacts& e);
@@ -46,6 +49,9 @@ void from_json(const nlohmann::json& j, ProgramImportsFacts& p);
 void to_json(nlohmann::json& j, const SelfConnectFacts& c);
 void from_json(const nlohmann::json& j, SelfConnectFacts& c);
 void to_json(nlohmann::json& j, const Snapshot& s);
+// {"policy": "suppress" | "inherit" | "system_default", "value": 32771 | null, "how": "..."}
+void to_json(nlohmann::json& j, const ChildErrorMode& m);
+void from_json(const nlohmann::json& j, ChildErrorMode& m);
 void from_json(const nlohmann::json& j, Snapshot& s);
 
 // Output only (reports): an exit code's explanation and a diagnosis.

@@ -48,6 +48,21 @@ using RunAs = std::variant<RunAsCaller, RunAsToken, RunAsLogon>;
 enum class CheckPolicy { none, fast, canary };
 // What a blocking finding does to the launch.
 enum class OnBlocking { refuse, warn };
+// The hard-error mode the child gets (safelaunch/error_mode.hpp has the why):
+//   suppress        its mode has SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX |
+//                   SEM_NOOPENFILEERRORBOX ORed in (0x8003), inherited from the launcher, which
+//                   holds that mode around CreateProcess* under a process-wide lock and restores
+//                   it; a child that dies at start then exits at once instead of waiting on a popup
+//   inherit         the launcher's own mode, whatever it is
+//   system_default  CREATE_DEFAULT_ERROR_MODE: the system's default mode, popups shown
+enum class ErrorUi { suppress, inherit, system_default };
+
+// The error mode a child was given, for the launch report.
+struct ChildErrorMode {
+    ErrorUi policy = ErrorUi::suppress;
+    std::optional<std::uint32_t> value;  // the mode it inherited; nullopt: the system default (not known here)
+    std::string how;                     // one phrase: how it got it
+};
 
 struct LaunchRequest {
     std::string program;            // a path, or a bare name searched the way CreateProcess does
@@ -61,6 +76,7 @@ struct LaunchRequest {
     CheckPolicy check = CheckPolicy::fast;
     OnBlocking on_blocking = OnBlocking::refuse;
     std::optional<std::chrono::milliseconds> timeout;  // nullopt: wait forever
+    ErrorUi error_ui = ErrorUi::suppress;              // never a hard-error popup unless asked
 };
 
 // Why a launch did not produce a process. The CLI maps these to shell-style exit codes.

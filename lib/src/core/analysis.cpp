@@ -369,6 +369,33 @@ void check_canary(const Snapshot& s, const CanaryFacts& c, std::vector<Finding>&
                        canary_evidence(c), "see the access and heap findings; safelaunch explain the exit code"});
 }
 
+// One info line on the machine's hard-error mode (KB 128642): whether a popup would wait.
+void check_hard_error_mode(const HardErrorModeFacts& h, std::vector<Finding>& out) {
+    constexpr std::string_view kKey = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Windows, value ErrorMode";
+    Finding f{"system.hard_error_mode", Severity::info, "", "", ""};
+    if (h.error) {
+        f.message = "the machine's hard-error mode could not be read";
+        f.evidence = *h.error;
+    } else if (!h.value || *h.value == 0) {
+        f.message = fmt::format("hard-error mode {}: a hard-error popup waits for an answer (KB 128642); safelaunch "
+                                "suppresses it for its own children",
+                                h.value ? "0" : "not set (0)");
+        f.evidence = fmt::format("{}: {}", kKey, h.value ? "0" : "not set");
+        f.remedy = "for an unattended machine (CI, services) set it to 2";
+    } else if (*h.value == 1) {
+        f.message = "hard-error mode 1: only errors from the system are answered and logged; a program's popup still "
+                    "waits (KB 128642)";
+        f.evidence = fmt::format("{}: 1", kKey);
+        f.remedy = "for an unattended machine (CI, services) set it to 2";
+    } else {
+        f.message = fmt::format("hard-error mode {}: hard errors are answered automatically and logged as System event 26 "
+                                "\"Application Popup\" (KB 128642)",
+                                *h.value);
+        f.evidence = fmt::format("{}: {}{}", kKey, *h.value, *h.value == 2 ? "" : " (KB 128642 documents 0, 1 and 2)");
+    }
+    out.push_back(std::move(f));
+}
+
 }  // namespace
 
 std::optional<Finding> refuse_before_launch(const LauncherFacts& l) {
@@ -410,6 +437,7 @@ DiagnosisInput diagnosis_input(const Snapshot& s, const std::vector<AccessCheckF
         in.runtime_ms = s.exit->runtime_ms;
         if (!s.token.restricted_sids.empty()) in.restricted_token_without_console = !s.exit->had_console;
         else in.restricted_token_without_console = false;
+        in.child_error_mode = s.exit->error_mode;
     }
     in.access = access;
     if (s.system.events) {
@@ -499,6 +527,7 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
         }
     }
     if (inspectable) check_heap(s, ss, o, out);
+    if (s.system.hard_error_mode) check_hard_error_mode(*s.system.hard_error_mode, out);
 
     if (s.canary) check_canary(s, *s.canary, out);
 

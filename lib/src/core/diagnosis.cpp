@@ -1,5 +1,7 @@
 #include "safelaunch/diagnosis.hpp"
 
+#include "safelaunch/error_mode.hpp"
+
 #include "safelaunch/printable.hpp"
 
 #include <fmt/format.h>
@@ -144,6 +146,13 @@ RankedCause rank_desktop_heap(const DiagnosisInput& in, bool access_failed, bool
         c.evidence.emplace_back("event 243 not logged since the launch (Win32k logs it once per session, so this does not rule it out)");
     else if (!in.event_243_seen)
         c.evidence.emplace_back("System log not read: look for Win32k event 243");
+    // Event 26 ("Application Popup") is logged when csrss raises the hard-error popup. A child
+    // that inherited SEM_FAILCRITICALERRORS never gets that far: ReactOS's kernel drops the hard
+    // error before csrss sees it (unverified on Windows), so no event 26 is expected for it.
+    if (in.child_error_mode && hard_errors_suppressed(*in.child_error_mode))
+        c.evidence.push_back(fmt::format("the child's hard-error popup was suppressed (error mode {:#06x}): no \"Application "
+                                         "Popup\" event 26 is expected for it, so its absence is no evidence",
+                                         *in.child_error_mode));
     ruled_out = c.likelihood == Likelihood::unlikely && !(in.event_243_seen && *in.event_243_seen);
     return c;
 }

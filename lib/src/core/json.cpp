@@ -1,5 +1,7 @@
 #include "safelaunch/json.hpp"
 
+#include "safelaunch/error_mode.hpp"
+
 #include <fmt/format.h>
 
 #include <limits>
@@ -190,12 +192,24 @@ void from_json(const json& j, EventFacts& e) {
     get(j, "message", e.message);
 }
 
+void to_json(json& j, const HardErrorModeFacts& h) {
+    j = json::object();
+    put(j, "value", h.value);
+    put(j, "error", h.error);
+}
+void from_json(const json& j, HardErrorModeFacts& h) {
+    require_object(j, "hard_error_mode");
+    get(j, "value", h.value);
+    get(j, "error", h.error);
+}
+
 void to_json(json& j, const SystemFacts& s) {
     j = json{{"os", s.os}, {"stations", s.stations}};
     put(j, "subsystems_windows_value", s.subsystems_windows_value);
     put(j, "stray_shared_section_value", s.stray_shared_section_value);
     put(j, "events", s.events);
     put(j, "events_error", s.events_error);
+    put(j, "hard_error_mode", s.hard_error_mode);
 }
 void from_json(const json& j, SystemFacts& s) {
     require_object(j, "system");
@@ -205,11 +219,13 @@ void from_json(const json& j, SystemFacts& s) {
     get(j, "stations", s.stations);
     get(j, "events", s.events);
     get(j, "events_error", s.events_error);
+    get(j, "hard_error_mode", s.hard_error_mode);
 }
 
 void to_json(json& j, const ExitFacts& e) {
     j = json{{"exit_code", e.exit_code}, {"runtime_ms", e.runtime_ms}, {"had_console", e.had_console},
              {"started_utc", e.started_utc}};
+    put(j, "error_mode", e.error_mode);
 }
 void from_json(const json& j, ExitFacts& e) {
     require_object(j, "exit");
@@ -217,6 +233,23 @@ void from_json(const json& j, ExitFacts& e) {
     get(j, "runtime_ms", e.runtime_ms);
     get(j, "had_console", e.had_console);
     get(j, "started_utc", e.started_utc);
+    get(j, "error_mode", e.error_mode);
+}
+
+void to_json(json& j, const ChildErrorMode& m) {
+    j = json{{"policy", to_string(m.policy)}, {"how", m.how}};
+    put(j, "value", m.value);
+}
+void from_json(const json& j, ChildErrorMode& m) {
+    require_object(j, "error_mode");
+    if (const auto it = j.find("policy"); it != j.end()) {
+        if (!it->is_string()) throw std::invalid_argument("'policy' must be a string");
+        const auto policy = error_ui_from_string(it->get<std::string>());
+        if (!policy) throw std::invalid_argument(fmt::format("'policy' is not an error-ui policy: {}", it->dump()));
+        m.policy = *policy;
+    }
+    get(j, "value", m.value);
+    get(j, "how", m.how);
 }
 
 void to_json(json& j, const CanaryFacts& c) {

@@ -8,6 +8,8 @@
 #include "safelaunch/win32/launcher.hpp"
 
 #include "safelaunch/command_line.hpp"
+#include "safelaunch/error_mode.hpp"
+#include "safelaunch/win32/error_mode.hpp"
 #include "safelaunch/win32/handles.hpp"
 #include "win32/api_failure.hpp"
 
@@ -40,6 +42,7 @@ struct Child::Impl {
     bp::basic_process<asio::io_context::executor_type> process{context.get_executor()};
     std::chrono::steady_clock::time_point started{};
     unique_handle suspended_thread;  // the primary thread while the child waits for resume()
+    ChildErrorMode error_mode;       // what it was given at creation
 };
 
 namespace {
@@ -203,6 +206,11 @@ bool Child::valid() const noexcept {
 std::uint32_t Child::pid() const noexcept { return impl_ ? static_cast<std::uint32_t>(impl_->process.id()) : 0; }
 
 HANDLE Child::native_handle() const noexcept { return impl_ ? impl_->process.native_handle() : nullptr; }
+
+std::optional<ChildErrorMode> Child::error_mode() const {
+    if (!valid()) return std::nullopt;
+    return impl_->error_mode;
+}
 
 std::chrono::steady_clock::time_point Child::started() const noexcept {
     return impl_ ? impl_->started : std::chrono::steady_clock::time_point{};
@@ -388,19 +396,32 @@ Child launch_process(const LaunchRequest& request, const LaunchOptions& options,
         }
         bp::error_code bec;
         const char* api = "CreateProcessW";
-        if (const auto* token = std::get_if<RunAsToken>(&request.run_as)) {
-            bp::windows::as_user_launcher launcher(reinterpret_cast<HANDLE>(token->handle));
-            api = "CreateProcessAsUserW";
-            run(launcher, *impl, exe, init, bec);
-        } else if (const auto* logon = std::get_if<RunAsLogon>(&request.run_as)) {
-            bp::windows::with_logon_launcher launcher(boost::nowide::widen(logon->user),
-                                                      boost::nowide::widen(logon->password),
-                                                      boost::nowide::widen(logon->domain), logon->logon_flags);
-            api = "CreateProcessWithLogonW";
-            run(launcher, *impl, exe, init, bec);
-        } else {
-            bp::windows::default_launcher launcher;
-            run(launcher, *impl, exe, init, bec);
+        {
+            // Every CreateProcess* of the library passes here: the child inherits the error mode
+            // held in this scope (restored when it ends), so a child that dies at start never
+            // waits on a hard-error popup unless the request opts out (ErrorUi).
+            const bool with_logon = std::holds_alternative<RunAsLogon>(request.run_as);
+            ErrorModeScope error_mode;
+            const auto plan = plan_error_mode(request.error_ui, error_mode.current(), init.creation_flags,
+                                              with_logon ? ErrorModeLaunchKind::with_logon
+                                                         : ErrorModeLaunchKind::inherits);
+            init.creation_flags = plan.creation_flags;
+            impl->error_mode = plan.report;
+            error_mode.hold(plan);
+            if (const auto* token = std::get_if<RunAsToken>(&request.run_as)) {
+                bp::windows::as_user_launcher launcher(reinterpret_cast<HANDLE>(token->handle));
+                api = "CreateProcessAsUserW";
+                run(launcher, *impl, exe, init, bec);
+            } else if (const auto* logon = std::get_if<RunAsLogon>(&request.run_as)) {
+                bp::windows::with_logon_launcher launcher(boost::nowide::widen(logon->user),
+                                                          boost::nowide::widen(logon->password),
+                                                          boost::nowide::widen(logon->domain), logon->logon_flags);
+                api = "CreateProcessWithLogonW";
+                run(launcher, *impl, exe, init, bec);
+            } else {
+                bp::windows::default_launcher launcher;
+                run(launcher, *impl, exe, init, bec);
+            }
         }
         // A failed call whose GetLastError() was 0 (Wine's CreateProcessWithLogonW stub) leaves bec
         // clear and no process: still a failure.

@@ -515,6 +515,7 @@ SafeChild safe_launch(const LaunchRequest& request, const SafeLaunchOptions& opt
             out.not_started = NotStartedReason::launch_failed;
             out.launch_failure = lf;
         }
+        out.error_mode = sc.child_.error_mode();
         return sc;
     }
 
@@ -584,6 +585,7 @@ SafeChild safe_launch(const LaunchRequest& request, const SafeLaunchOptions& opt
             LaunchFailure{LaunchFailureKind::not_startable,
                           ApiFailure{"ResumeThread", fmt::format("the suspended child of {}", request.program), ec}};
     }
+    out.error_mode = sc.child_.error_mode();
     return sc;
 }
 
@@ -637,6 +639,7 @@ Outcome SafeChild::wait() {
             pm.canary = run_canary(request_, options_, cec);
         }
         pm.exit = ExitFacts{*code, out.runtime_ms, had_console_, started_utc_};
+        if (out.error_mode) pm.exit->error_mode = out.error_mode->value;  // no popup, no event 26 when suppressed
         out.diagnosis = analyze(pm, options_.analysis).diagnosis;
         out.post_mortem = std::move(pm);
     }

@@ -20,6 +20,7 @@ void evt_close(EVT_HANDLE h) noexcept {
 using unique_evt = UniqueAny<EVT_HANDLE, evt_close>;
 
 constexpr const wchar_t* kSubSystemsKey = L"System\\CurrentControlSet\\Control\\Session Manager\\SubSystems";
+constexpr const wchar_t* kWindowsKey = L"SYSTEM\\CurrentControlSet\\Control\\Windows";
 
 template <typename Fn>
 Fn ntdll_export(const char* name) {
@@ -151,6 +152,27 @@ SubSystemsValues read_subsystems_values(std::error_code& ec, ApiFailure* failure
     return values;
 }
 
+HardErrorModeFacts read_hard_error_mode() {
+    HardErrorModeFacts facts;
+    unique_hkey key;
+    LSTATUS e = ::RegOpenKeyExW(HKEY_LOCAL_MACHINE, kWindowsKey, 0, KEY_QUERY_VALUE | KEY_WOW64_64KEY, key.put());
+    if (e == ERROR_FILE_NOT_FOUND) return facts;  // no key: not set
+    if (e == ERROR_SUCCESS) {
+        DWORD value = 0;
+        DWORD size = sizeof value;
+        e = ::RegGetValueW(key.get(), nullptr, L"ErrorMode", RRF_RT_REG_DWORD, nullptr, &value, &size);
+        if (e == ERROR_SUCCESS) facts.value = value;
+        if (e == ERROR_SUCCESS || e == ERROR_FILE_NOT_FOUND) return facts;
+    }
+    // ERROR_UNSUPPORTED_TYPE: a value that is not a REG_DWORD; csrss would not read it as a mode.
+    std::error_code ec;
+    ApiFailure failure;
+    detail::fail(ec, &failure, key ? "RegGetValueW" : "RegOpenKeyExW",
+                 "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Windows, value ErrorMode", static_cast<DWORD>(e));
+    facts.error = failure.describe();
+    return facts;
+}
+
 SubSystemsValues read_subsystems_values() {
     return detail::or_throw([&](std::error_code& ec, ApiFailure* f) { return read_subsystems_values(ec, f); });
 }
@@ -256,6 +278,7 @@ SystemFacts gather_system_facts(std::chrono::seconds event_window) {
     const auto subsystems = read_subsystems_values(ec, &failure);
     facts.subsystems_windows_value = subsystems.windows;
     facts.stray_shared_section_value = subsystems.stray_shared_section;
+    facts.hard_error_mode = read_hard_error_mode();
     facts.stations = gather_station_facts(ec, &failure);
     auto events = query_desktop_heap_events(event_window, ec, &failure);
     if (ec) facts.events_error = failure.describe();

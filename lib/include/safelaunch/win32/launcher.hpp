@@ -46,6 +46,8 @@ public:
     [[nodiscard]] HANDLE native_handle() const noexcept;
     // When the launch returned (steady clock), for run-time measurements.
     [[nodiscard]] std::chrono::steady_clock::time_point started() const noexcept;
+    // The hard-error mode the child was given (LaunchRequest::error_ui); nullopt when not valid().
+    [[nodiscard]] std::optional<ChildErrorMode> error_mode() const;
 
     // Waits for the process to end; its exit code as GetExitCodeProcess gives it.
     [[nodiscard]] std::uint32_t wait(std::error_code& ec) noexcept;

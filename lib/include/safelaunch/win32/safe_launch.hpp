@@ -96,6 +96,7 @@ struct Outcome {
     std::optional<NotStartedReason> not_started;
     std::optional<LaunchFailure> launch_failure;
     std::optional<ApiFailure> failure;         // token/grant failure detail
+    std::optional<ChildErrorMode> error_mode;  // the hard-error mode the child got (when it started)
 };
 
 // A child started by safe_launch(), with its pre-flight and its grants. wait() waits (honouring

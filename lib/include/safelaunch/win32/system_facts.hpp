@@ -33,6 +33,11 @@ struct SubSystemsValues {
 [[nodiscard]] SubSystemsValues read_subsystems_values(std::error_code& ec, ApiFailure* failure = nullptr);
 [[nodiscard]] SubSystemsValues read_subsystems_values();
 
+// HKLM\SYSTEM\CurrentControlSet\Control\Windows, value ErrorMode (KB 128642), the machine's
+// hard-error mode. A missing key or value is "not set" (value nullopt, which means 0); any other
+// failure, or a value that is not a REG_DWORD, fills `error`. Never throws.
+[[nodiscard]] HardErrorModeFacts read_hard_error_mode();
+
 // Every station the caller can enumerate, with its desktops and their UOI_HEAPSIZE: desktop_heap_kb
 // is parallel to desktops, nullopt for each desktop that cannot be opened or read (every one under
 // Wine). A station that cannot be opened is listed without desktops.
