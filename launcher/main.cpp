@@ -80,6 +80,9 @@ int main(int argc, char** argv) {
                  "(0xC0000142 / 128, KB 184802)",
                  "safelaunch"};
     app.set_version_flag("--version", "safelaunch 0.1.0");
+    app.footer("Desktop connection: safelaunch imports no user32. explain, analyze, imports, heap and run "
+               "--no-preflight never load it; check, run (its pre-flight) and snapshot load it when they first read "
+               "a window station or desktop, and report self.desktop.connect_failed if that fails.");
     app.require_subcommand(1);
     app.fallthrough(false);
     // CLI11 takes "/x" for an option on Windows by default; "/work/snap.json" is a path here.

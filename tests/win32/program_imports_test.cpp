@@ -57,6 +57,25 @@ TEST(ProgramImports, TheProbeConnectsAtInitWithItsChain) {
     EXPECT_EQ(f.id, "program.imports.connects_at_init");
 }
 
+// The closure is kept per program file (a launcher starting one program thousands of times reads it
+// once) and read again when the file changes: the same path first holds a kernel32-only child,
+// then the probe.
+TEST(ProgramImports, AChangedProgramFileIsReadAgain) {
+    const auto path = test::exe_dir() + "\\" + test::unique_name("imports-cache") + ".exe";
+    ASSERT_TRUE(::CopyFileA(child_path("child_no_user32").c_str(), path.c_str(), FALSE)) << ::GetLastError();
+    const auto first = gather_program_imports(path);
+    ASSERT_TRUE(first.verdict) << first.error.value_or("");
+    EXPECT_EQ(*first.verdict, ConnectVerdict::never);
+    const auto again = gather_program_imports(path);
+    ASSERT_TRUE(again.verdict);
+    EXPECT_EQ(*again.verdict, ConnectVerdict::never);
+    ASSERT_TRUE(::CopyFileA(tool_path("safelaunch-probe").c_str(), path.c_str(), FALSE)) << ::GetLastError();
+    const auto changed = gather_program_imports(path);
+    ::DeleteFileA(path.c_str());
+    ASSERT_TRUE(changed.verdict) << changed.error.value_or("");
+    EXPECT_EQ(*changed.verdict, ConnectVerdict::connects_at_init) << "the replaced file was read again";
+}
+
 TEST(ProgramImports, AChildWithoutUser32NeverConnects) {
     const auto p = gather_program_imports(child_path("child_no_user32"));
     ASSERT_FALSE(p.error) << *p.error;

@@ -8,6 +8,7 @@
 #include "safelaunch/error_mode.hpp"
 #include "safelaunch/exit_code.hpp"
 #include "safelaunch/json.hpp"
+#include "safelaunch/win32/user32_api.hpp"
 
 #include <fmt/format.h>
 
@@ -24,6 +25,7 @@ struct RunOptions {
     TargetOptions target;
     bool grant = false;
     bool force = false;
+    bool no_preflight = false;  // launch, wait, post-mortem; this process never loads user32
     std::optional<double> timeout_s;
     std::string error_ui = "suppress";  // --error-ui
 };
@@ -78,6 +80,13 @@ int run_run(const RunOptions& o) {
     auto options = make_safe_options(o.target);
     options.grant = o.grant;
     options.repair_stale_grants = true;  // every run cleans up after launchers that were killed
+    if (o.no_preflight) {
+        // Nothing that needs user32 here: no pre-flight, no stale-grant repair (it opens the
+        // objects), and a post-mortem from the exit code, the events and the canary only.
+        request.check = CheckPolicy::none;
+        options.repair_stale_grants = false;
+        options.connect = false;
+    }
     const auto out = win32::safe_launch_and_wait(request, options);
     const auto status = exit_status(out);
     const auto& findings = out.preflight.analysis.preflight;
@@ -93,7 +102,9 @@ int run_run(const RunOptions& o) {
                          {"not_started", out.not_started ? nlohmann::json(to_string(*out.not_started)) : nullptr},
                          {"error", out.not_started ? nlohmann::json(not_started_text(out)) : nullptr},
                          {"status", status},
-                         {"error_mode", out.error_mode ? nlohmann::json(*out.error_mode) : nlohmann::json(nullptr)}};
+                         {"error_mode", out.error_mode ? nlohmann::json(*out.error_mode) : nlohmann::json(nullptr)},
+                         {"preflight", !o.no_preflight},
+                         {"self_connect", win32::self_connect_facts()}};
         print_json(j);
         return status;
     }
@@ -113,6 +124,9 @@ int run_run(const RunOptions& o) {
         std::cerr << "safelaunch: error mode: " << describe(*out.error_mode) << '\n';
     if (out.diagnosis) {
         std::cerr << "safelaunch: the child died at start; diagnosis:\n";
+        if (o.no_preflight)
+            std::cerr << "safelaunch: (--no-preflight: safelaunch read no station or desktop itself; the evidence is "
+                         "the exit code, the events and the canary)\n";
         print_diagnosis(std::cerr, *out.diagnosis);
     }
     return status;
@@ -127,6 +141,11 @@ void add_run(CLI::App& app, Command& cmd) {
     sub->add_flag("--grant", o->grant,
                   "grant the token's logon SID the rights it lacks on the station/desktop for the child's lifetime");
     sub->add_flag("--force", o->force, "launch even when the pre-flight verdict is blocked");
+    auto* no_preflight = sub->add_flag(
+        "--no-preflight", o->no_preflight,
+        "launch, wait and explain only: no pre-flight, and safelaunch itself never loads user32 (a broken "
+        "desktop cannot take it down); the post-mortem rests on the exit code, the events and the canary");
+    for (const char* name : {"--grant", "--force", "--canary", "--alloc-kb"}) no_preflight->excludes(name);
     sub->add_option("--timeout", o->timeout_s, "end the child after S seconds")->check(CLI::Range(0.001, 31536000.0));
     sub->add_option("--error-ui", o->error_ui,
                     "hard-error popups of the child: suppress (default: it inherits SEM_FAILCRITICALERRORS | "
@@ -135,7 +154,8 @@ void add_run(CLI::App& app, Command& cmd) {
                     "(CREATE_DEFAULT_ERROR_MODE: the system default, dialogs shown)")
         ->check(CLI::IsMember({"suppress", "inherit", "system"}));
     sub->footer("Exit status: the child's exit code; 125 safelaunch failed or bad usage, 126 not started (refused by "
-                "the pre-flight check, or CreateProcess failed), 127 program not found.");
+                "the pre-flight check, or CreateProcess failed), 127 program not found.\nsafelaunch loads user32 only for the "
+                "pre-flight; with --no-preflight it never does.");
     cmd.usage_exit = kToolFailed;
     sub->callback([&cmd, o] { cmd.run = [o] { return run_run(*o); }; });
 }

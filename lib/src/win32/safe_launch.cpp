@@ -174,7 +174,7 @@ unique_handle target_token(const LaunchRequest& request, std::error_code& ec, Ap
     return duplicate_own_token(true, ec, failure);
 }
 
-LauncherFacts gather_launcher_facts(const LaunchRequest& request, bool token_is_childs) {
+LauncherFacts gather_launcher_facts(const LaunchRequest& request, bool token_is_childs, bool connect) {
     LauncherFacts l;
     DWORD session = 0;
     if (::ProcessIdToSessionId(::GetCurrentProcessId(), &session)) l.session_id = session;
@@ -183,7 +183,10 @@ LauncherFacts gather_launcher_facts(const LaunchRequest& request, bool token_is_
                : std::holds_alternative<RunAsLogon>(request.run_as) ? "logon"
                                                                      : "caller";
     l.token_is_childs = token_is_childs;
-    read_interactive_user_sid(l);
+    if (connect)
+        read_interactive_user_sid(l);
+    else
+        l.interactive_user_sid_error = "not read: this process does not load user32 (no pre-flight)";
     return l;
 }
 
@@ -192,7 +195,7 @@ Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token, const S
 }
 
 Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token, const LauncherFacts& launcher,
-                             const SafeLaunchOptions&) {
+                             const SafeLaunchOptions& options) {
     Snapshot s;
     s.taken_utc = utc_now();
     s.host = computer_name();
@@ -228,6 +231,11 @@ Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token, const L
     if (!spec) {
         s.self_connect = self_connect_facts();
         return s;  // the analysis reports desktop.spec.invalid
+    }
+    if (!options.connect) {
+        // Resolving an inherited desktop and reading the objects both need user32 here.
+        s.self_connect = self_connect_facts();
+        return s;
     }
     const auto parent = inherited_desktop();
     ResolveContext ctx;
@@ -624,7 +632,8 @@ Outcome SafeChild::wait() {
                              : gather_launch_facts(request_, token,
                                                    out.preflight.facts.launcher
                                                        ? *out.preflight.facts.launcher
-                                                       : gather_launcher_facts(request_, static_cast<bool>(token_)),
+                                                       : gather_launcher_facts(request_, static_cast<bool>(token_),
+                                                                               options_.connect),
                                                    options_);
         if (options_.read_events) {
             const auto window = std::chrono::seconds(out.runtime_ms / 1000 + 60);

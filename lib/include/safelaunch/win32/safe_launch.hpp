@@ -37,6 +37,11 @@ struct SafeLaunchOptions {
     std::uint32_t canary_alloc_kb = 0;  // desktop-heap objects the canary creates and frees
     // Read Win32k events 243/244 from the System log after a failed launch.
     bool read_events = true;
+    // Whether this process may load user32 to read the target station and desktop (facts and
+    // post-mortem). false (`run --no-preflight`, with CheckPolicy::none): the facts carry the
+    // names asked for, the token, the registry, the events and the canary (a process of its own),
+    // never a station or desktop read here, so a broken desktop cannot take this process with it.
+    bool connect = true;
 };
 
 // The token whose rights matter for `request`: the caller's own (a primary duplicate), the given
@@ -46,7 +51,9 @@ struct SafeLaunchOptions {
 
 // The launching process and the way `request` launches (session, LocalSystem, run_as, WinSta0's
 // UOI_USER_SID). `token_is_childs`: the facts will be read from the suspended child's own token.
-[[nodiscard]] LauncherFacts gather_launcher_facts(const LaunchRequest& request, bool token_is_childs);
+// `connect` false: WinSta0's user SID is not read (that needs user32; SafeLaunchOptions::connect).
+[[nodiscard]] LauncherFacts gather_launcher_facts(const LaunchRequest& request, bool token_is_childs,
+                                                  bool connect = true);
 
 // Facts about where `request`'s child would connect, as the given token. Never fails as a whole
 // once the token is known: what cannot be read stays empty with its reason in the facts. When the
