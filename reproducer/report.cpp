@@ -157,6 +157,11 @@ nlohmann::json to_json(const RunReport& report) {
                 {"events", p.events},
                 {"child_report", p.child_report ? json(*p.child_report) : json(nullptr)},
                 {"child_error_mode", p.child_error_mode ? json(*p.child_error_mode) : json(nullptr)},
+                {"self_check", p.self_check_exit_code || p.self_check_reported
+                                   ? json{{"exit_code", p.self_check_exit_code ? json(*p.self_check_exit_code)
+                                                                               : json(nullptr)},
+                                          {"reported_connect_failed", p.self_check_reported.value_or(false)}}
+                                   : json(nullptr)},
                 {"notes", p.notes},
                 {"problem", p.problem ? json(*p.problem) : json(nullptr)},
             });
@@ -253,6 +258,9 @@ void print_human(std::ostream& out, const RunReport& report) {
                                p.preflight_verdict.value_or("not run"), p.preflight_expected, p.duration_ms);
             if (p.heap_kb) out << fmt::format("            heap read back (UOI_HEAPSIZE): {} KB\n", *p.heap_kb);
             if (p.child_error_mode) out << fmt::format("            error mode: {}\n", describe(*p.child_error_mode));
+            if (p.self_check_exit_code || p.self_check_reported)
+                out << fmt::format("            safelaunch check on this desktop: {}{}\n", exit_text(p.self_check_exit_code),
+                                   p.self_check_reported.value_or(false) ? ", reported self.desktop.connect_failed" : "");
             if (p.objects_created || p.filler_stop)
                 out << fmt::format("            objects created: {}{}\n", p.objects_created,
                                    p.filler_stop ? ", stopped by " + *p.filler_stop : std::string());

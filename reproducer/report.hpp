@@ -46,6 +46,11 @@ struct PhaseRecord {
     std::vector<std::uint32_t> events;             // Win32k 243/244 seen since the scenario began
     std::optional<std::string> child_report;       // the probe's JSON line
     std::optional<ChildErrorMode> child_error_mode;  // the hard-error mode the probe was given
+    // Heap failure phase (issue 12): `safelaunch check --json` started on the same filled desktop. It
+    // must not die of it (0xC0000142) and, when the heap is really full, must report
+    // self.desktop.connect_failed. nullopt: not run (other phases, or safelaunch.exe not found).
+    std::optional<std::uint32_t> self_check_exit_code;
+    std::optional<bool> self_check_reported;  // its output names self.desktop.connect_failed
     std::vector<std::string> notes;                // what else happened, one line each
     std::optional<std::string> problem;            // why not ok although child and pre-flight were
 

@@ -31,6 +31,8 @@
 #include <exception>
 #include <fstream>
 #include <filesystem>
+#include <sstream>
+#include <vector>
 
 namespace safelaunch::repro {
 namespace {
@@ -121,17 +123,20 @@ void close_checked(w::unique_hwinsta& s, const std::string& what, std::vector<st
 struct ChildRun {
     std::optional<std::uint32_t> code;
     std::optional<std::string> report;  // the probe's JSON line
+    std::string output;                 // everything it wrote to stdout
     std::optional<ChildErrorMode> error_mode;
     std::vector<std::string> notes;
 };
 
-// Starts the probe on `spec` (lpDesktop), waits (checking for Ctrl+C and the timeout), and reads
-// its one line of output.
-ChildRun run_child(const Ctx& c, const std::string& spec) {
+// Starts `program` (default: the probe) on `spec` (lpDesktop), waits (checking for Ctrl+C and the
+// timeout), and reads its output: the first line into `report`, all of it into `output`.
+ChildRun run_child(const Ctx& c, const std::string& spec, const std::string& program = {},
+                   std::vector<std::string> args = {}) {
     ChildRun r;
     const auto out = temp_file("child");
     LaunchRequest request;
-    request.program = c.probe;
+    request.program = program.empty() ? c.probe : program;
+    request.args = std::move(args);
     request.desktop = spec;
     request.check = CheckPolicy::none;
     request.error_ui = kChildErrorUi;
@@ -169,6 +174,12 @@ ChildRun run_child(const Ctx& c, const std::string& spec) {
     tracked.reset();  // before the handle it duplicated is closed
     child = w::Child();
     if (auto line = first_line(out); !line.empty()) r.report = std::move(line);
+    {
+        std::ifstream in(std::filesystem::path(boost::nowide::widen(out)), std::ios::binary);
+        std::ostringstream all;
+        all << in.rdbuf();
+        r.output = all.str();
+    }
     ::DeleteFileW(boost::nowide::widen(out).c_str());
     return r;
 }
@@ -225,6 +236,36 @@ std::string where_it_ran(const PhaseRecord& p) {
     const auto j = nlohmann::json::parse(*p.child_report, nullptr, false);
     if (j.is_discarded() || !j.contains("station") || !j.contains("desktop")) return "(unreadable report)";
     return j["station"].get<std::string>() + "\\" + j["desktop"].get<std::string>();
+}
+
+// Issue 12: safelaunch itself, started on the filled desktop, must survive it. It imports no user32,
+// so `check` loads user32 only when it reads the desktop; if that load fails (1114), it reports
+// self.desktop.connect_failed instead of dying with 0xC0000142 before main.
+void check_safelaunch_survives(const Ctx& c, PhaseRecord& p, const std::string& spec) {
+    const auto tool = exe_dir() + "\\safelaunch.exe";
+    if (::GetFileAttributesW(boost::nowide::widen(tool).c_str()) == INVALID_FILE_ATTRIBUTES) {
+        p.notes.push_back("safelaunch.exe is not beside deskheap-repro: its own survival was not checked");
+        return;
+    }
+    c.say(fmt::format("{}: {}: safelaunch check on {} (it must not die of it)", p.scenario, p.name, spec));
+    auto run = run_child(c, spec, tool, {"check", "--json"});
+    p.self_check_exit_code = run.code;
+    p.self_check_reported = run.output.find("self.desktop.connect_failed") != std::string::npos;
+    const bool heap_was_full = p.child_exit_code && explain_exit_code(*p.child_exit_code).dll_init_failure;
+    if (run.code && explain_exit_code(*run.code).dll_init_failure) {
+        p.problem = fmt::format("safelaunch itself died of the full desktop ({}) instead of reporting "
+                                "self.desktop.connect_failed",
+                                describe_exit_code(*run.code));
+        p.ok = false;
+    } else if (heap_was_full && !*p.self_check_reported) {
+        p.problem = fmt::format("safelaunch check on the full desktop did not report self.desktop.connect_failed ({})",
+                                run.code ? describe_exit_code(*run.code) : std::string("not started"));
+        p.ok = false;
+    } else if (!heap_was_full) {
+        p.notes.push_back(fmt::format("safelaunch check on this desktop: {} (the child did not fail, so no "
+                                      "self.desktop.connect_failed was expected)",
+                                      run.code ? describe_exit_code(*run.code) : std::string("not started")));
+    }
 }
 
 // One phase: pre-flight, then the child, then the verdict on both.
@@ -409,6 +450,7 @@ ScenarioResult run_heap(const Ctx& c) {
                 if (fill->hit_handle_quota)
                     p.notes.push_back("the per-process USER handle quota ran out before the desktop heap: "
                                       "try a smaller --heap-kb");
+                check_safelaunch_survives(c, p, spec);
                 read_events(c, p);
                 p.duration_ms = ms_since(t0);
                 s.phases.push_back(std::move(p));

@@ -328,6 +328,12 @@ TEST(ReproHeap, UnderWineABoundedFillRunsTheMechanics) {
     const auto& failure = j["phases"][1];
     EXPECT_EQ(failure.at("objects_created"), 40u) << failure.dump();
     EXPECT_EQ(failure.at("filler_stop"), "the --max-objects bound (no failure)");
+    // Issue 12: safelaunch check ran on the filled desktop. Under Wine the heap is not full, so it
+    // exits 0 and reports no self.desktop.connect_failed; the other phases do not run it.
+    ASSERT_TRUE(failure.at("self_check").is_object()) << failure.dump();
+    EXPECT_EQ(failure["self_check"].at("exit_code"), 0u) << failure.dump();
+    EXPECT_EQ(failure["self_check"].at("reported_connect_failed"), false);
+    EXPECT_TRUE(j["phases"][0].at("self_check").is_null());
     std::string notes;
     for (const auto& n : failure.at("notes")) notes += n.get<std::string>() + "\n";
     EXPECT_NE(notes.find("filler (a process on "), std::string::npos) << notes;
