@@ -7,6 +7,7 @@ inline constexpr int kOk = 0;            // no finding of error severity (check:
 inline constexpr int kFindings = 1;      // explain/heap/analyze: an error-severity finding; check: blocked
 inline constexpr int kUsage = 2;         // bad command line or bad input value (not for `run`)
 // `run` follows env/timeout: it exits with the child's code, or one of these.
+inline constexpr int kTimedOut = 124;    // --timeout ended the child (as coreutils `timeout` does)
 inline constexpr int kToolFailed = 125;  // safelaunch itself failed, or bad usage of `run`
 inline constexpr int kNotStarted = 126;  // refused by pre-flight, or CreateProcess failed
 inline constexpr int kNotFound = 127;    // the program was not found

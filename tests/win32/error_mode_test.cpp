@@ -9,6 +9,7 @@
 #include "safelaunch/win32/system_facts.hpp"
 #include "safelaunch/win32/token.hpp"
 #include "test_support.hpp"
+#include "tool_run.hpp"
 
 #include <gtest/gtest.h>
 
@@ -152,17 +153,7 @@ std::string read_file(const std::string& path) {
 
 // `safelaunch run --json` reports the mode; --error-ui picks the policy.
 TEST(ErrorMode, RunReportsTheModeAndTakesErrorUi) {
-    const auto out_path = test::exe_dir() + "\\" + test::unique_name("error-mode-run") + ".json";
-    const auto run = [&](std::vector<std::string> args) {
-        LaunchRequest r;
-        r.program = tool_path("safelaunch");
-        r.args = std::move(args);
-        r.stdio.out.kind = StdStream::Kind::file;
-        r.stdio.out.path = out_path;
-        r.stdio.err.kind = StdStream::Kind::null;
-        const auto code = launch_process(r).wait();
-        return std::make_pair(code, read_file(out_path));
-    };
+    const auto run = [](std::vector<std::string> args) { return test::run_tool_capture(std::move(args)); };
     for (const auto& [flag, policy] : {std::pair<std::string, std::string>{"", "suppress"}, {"suppress", "suppress"},
                                        {"inherit", "inherit"}, {"system", "system_default"}}) {
         SCOPED_TRACE(flag);
@@ -184,7 +175,6 @@ TEST(ErrorMode, RunReportsTheModeAndTakesErrorUi) {
         }
     }
     EXPECT_EQ(run({"run", "--error-ui", "off", "--", child_path("child_exit"), "0"}).first, 125u) << "bad usage";
-    ::DeleteFileA(out_path.c_str());
 }
 
 // deskheap-repro's children always suppress, and its reports say so.
@@ -233,16 +223,9 @@ TEST(ErrorMode, MachineErrorModeIsReadFromTheRegistry) {
         EXPECT_FALSE(facts.value);
     }
     // ... and `safelaunch snapshot` writes it: an object, {"value": null} when not set.
-    const auto out_path = test::exe_dir() + "\\" + test::unique_name("error-mode-snapshot") + ".json";
-    LaunchRequest r;
-    r.program = tool_path("safelaunch");
-    r.args = {"snapshot", "-o", "-"};
-    r.stdio.out.kind = StdStream::Kind::file;
-    r.stdio.out.path = out_path;
-    r.stdio.err.kind = StdStream::Kind::null;
-    EXPECT_EQ(launch_process(r).wait(), 0u);
-    const auto j = nlohmann::json::parse(read_file(out_path), nullptr, false);
-    ::DeleteFileA(out_path.c_str());
+    const auto [code, text] = test::run_tool_capture({"snapshot", "-o", "-"});
+    EXPECT_EQ(code, 0u);
+    const auto j = nlohmann::json::parse(text, nullptr, false);
     ASSERT_FALSE(j.is_discarded());
     const auto& mode = j["system"]["hard_error_mode"];
     ASSERT_TRUE(mode.is_object()) << mode.dump();

@@ -41,6 +41,9 @@ std::string_view to_string(win32::NotStartedReason r) {
 }
 
 int exit_status(const win32::Outcome& out) {
+    // Ended by --timeout: the code TerminateProcess gave it is ours, not the child's. 124, as
+    // coreutils `timeout` does (a child may exit 124 itself; --json's timed_out tells them apart).
+    if (out.timed_out) return kTimedOut;
     if (out.exit_code) return static_cast<int>(*out.exit_code);
     if (!out.not_started) return kToolFailed;
     switch (*out.not_started) {
@@ -118,7 +121,9 @@ int run_run(const RunOptions& o) {
     }
     for (const auto& g : out.grants) std::cerr << "safelaunch: granted for this launch (now reverted): " << g << '\n';
     if (out.not_started) std::cerr << "safelaunch: " << not_started_text(out) << '\n';
-    if (out.timed_out) std::cerr << fmt::format("safelaunch: ended the child after {:.3g} s (--timeout)\n", *o.timeout_s);
+    if (out.timed_out)
+        std::cerr << fmt::format("safelaunch: ended the child after {:.3g} s (--timeout); exit status {}\n",
+                                 *o.timeout_s, kTimedOut);
     // The child's hard-error mode when it matters: it died at start, or popups were asked for.
     if (out.error_mode && (out.diagnosis || out.error_mode->policy != ErrorUi::suppress))
         std::cerr << "safelaunch: error mode: " << describe(*out.error_mode) << '\n';
@@ -153,7 +158,7 @@ void add_run(CLI::App& app, Command& cmd) {
                     "instead of waiting on a dialog nobody may see), inherit (safelaunch's own mode), system "
                     "(CREATE_DEFAULT_ERROR_MODE: the system default, dialogs shown)")
         ->check(CLI::IsMember({"suppress", "inherit", "system"}));
-    sub->footer("Exit status: the child's exit code; 125 safelaunch failed or bad usage, 126 not started (refused by "
+    sub->footer("Exit status: the child's exit code; 124 --timeout ended the child, 125 safelaunch failed or bad usage, 126 not started (refused by "
                 "the pre-flight check, or CreateProcess failed), 127 program not found.\nsafelaunch loads user32 only for the "
                 "pre-flight; with --no-preflight it never does.");
     cmd.usage_exit = kToolFailed;
