@@ -104,6 +104,7 @@ int run_heap(const HeapOptions& o) {
                                  {"text", ss.to_string()}};
         HeapBudgetInput in;
         in.shared_section = ss;
+        if (os) in.os_major = os->major;  // picks the Winlogon / Disconnect sizes
         if (o.pool_kb) {
             in.pool_kb = *o.pool_kb;
             in.pool_source = "--pool-kb";

@@ -6,6 +6,9 @@ cli_case(heap.windows10_value_json EXIT 0
 cli_case(heap.xp_default_budget EXIT 0
          STDOUT "1024,3072,512.*pool: 49152 KB, free: 44352 KB.*more noninteractive desktops that fit: 86"
          ARGS heap --os xp)
+cli_case(heap.modern_winlogon_disconnect_sizes EXIT 0
+         STDOUT "Winlogon +winlogon +1 x +192 KB.*Disconnect +disconnect +1 x +96 KB.*assumption: Winlogon desktop 192 KB, Disconnect desktop 96 KB \\(Vista-and-later figures, from a Server 2012 !dskheap\\)"
+         ARGS heap --os 10)
 cli_case(heap.xp_terminal_services_pool EXIT 0 STDOUT "pool: 20480 KB" ARGS heap --os 2003 --terminal-services)
 cli_case(heap.two_values_noninteractive_defaults EXIT 0
          STDOUT "shared_section.noninteractive_defaulted.*\"noninteractive_kb\": 3072"

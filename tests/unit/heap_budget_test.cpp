@@ -20,6 +20,7 @@ constexpr SharedSection kX64{1024, 20480, 768, true};
 [[nodiscard]] HeapBudgetInput xp_with_services(std::uint32_t services, SharedSection ss = kXp) {
     HeapBudgetInput in;
     in.shared_section = ss;
+    in.os_major = 5;
     in.pool_kb = kXpSessionViewKb;
     in.pool_source = "XP/2003 x86 default session view";
     in.desktops = interactive_session_desktops();
@@ -137,11 +138,51 @@ TEST(HeapBudget, UnknownPoolGivesPerDesktopFiguresOnly) {
     ASSERT_EQ(b.findings.size(), 1u);
     EXPECT_EQ(b.findings[0].id, "heap.pool.unknown");
     EXPECT_EQ(b.findings[0].severity, Severity::info);
-    EXPECT_EQ(b.used_kb, 1024u + 20480 + 128 + 64 + 20480);  // screen-saver at interactive size
+    // No OS given: Winlogon 192 KB and Disconnect 96 KB (Vista and later); screen-saver at interactive size.
+    EXPECT_EQ(b.used_kb, 1024u + 20480 + 192 + 96 + 20480);
     EXPECT_EQ(b.processes_per_noninteractive, 768u / 7);
     const auto text = b.to_text();
     EXPECT_NE(text.find("assumption: the Screen-saver desktop"), std::string::npos) << text;
     EXPECT_NE(text.find("pool: unknown"), std::string::npos) << text;
+}
+
+TEST(HeapBudget, WinlogonAndDisconnectSizesFollowTheOs) {
+    EXPECT_EQ(secure_desktop_sizes(5).winlogon_kb, 128u);  // XP, Server 2003 (and XP x64: 5.2)
+    EXPECT_EQ(secure_desktop_sizes(5).disconnect_kb, 64u);
+    EXPECT_EQ(secure_desktop_sizes(6).winlogon_kb, 192u);  // Vista, 7, 8, 2012 (the !dskheap source)
+    EXPECT_EQ(secure_desktop_sizes(6).disconnect_kb, 96u);
+    EXPECT_EQ(secure_desktop_sizes(10).winlogon_kb, 192u);
+    EXPECT_EQ(secure_desktop_sizes(10).disconnect_kb, 96u);
+    EXPECT_EQ(secure_desktop_sizes(std::nullopt).winlogon_kb, 192u);
+    EXPECT_EQ(secure_desktop_sizes(std::nullopt).disconnect_kb, 96u);
+}
+
+TEST(HeapBudget, ModernSessionCountsWinlogon192AndDisconnect96AndSaysSo) {
+    HeapBudgetInput in;
+    in.shared_section = kX64;
+    in.os_major = 10;
+    in.desktops = interactive_session_desktops();
+    const auto b = compute_heap_budget(in);
+    EXPECT_EQ(b.used_kb, 1024u + 20480 + 192 + 96);
+    ASSERT_EQ(b.lines.size(), 4u);  // shared heap, Default, Winlogon, Disconnect
+    EXPECT_EQ(b.lines[2].heap_kb_each, 192u);
+    EXPECT_EQ(b.lines[3].heap_kb_each, 96u);
+    const auto text = b.to_text();
+    EXPECT_NE(text.find("assumption: Winlogon desktop 192 KB, Disconnect desktop 96 KB (Vista-and-later "
+                        "figures, from a Server 2012 !dskheap)\n"),
+              std::string::npos)
+        << text;
+    in.os_major = 5;
+    const auto xp = compute_heap_budget(in).to_text();
+    EXPECT_NE(xp.find("assumption: Winlogon desktop 128 KB, Disconnect desktop 64 KB (XP/2003 figures)\n"),
+              std::string::npos)
+        << xp;
+    in.os_major.reset();
+    const auto unknown = compute_heap_budget(in).to_text();
+    EXPECT_NE(unknown.find("Disconnect desktop 96 KB (Vista-and-later figures, from a Server 2012 !dskheap; "
+                           "the OS was not given)"),
+              std::string::npos)
+        << unknown;
 }
 
 TEST(HeapBudget, MeasuredHeapSizeOverridesTheKindsSize) {

@@ -6,15 +6,16 @@
 //     no SessionViewSize is set, the Terminal Server default, and always with /3GB).
 //   - From Vista on (and on x64) the session view is dynamic: there is no fixed pool, so the
 //     caller gives an assumed pool or none (then only per-desktop figures are computed).
-//   - Desktop sizes: each WinSta0 desktop the SharedSection second value, except Winlogon 128 KB
-//     and Disconnect 64 KB; each noninteractive desktop (one per service logon session /
+//   - Desktop sizes: each WinSta0 desktop the SharedSection second value, except Winlogon and
+//     Disconnect (XP/2003: 128 and 64 KB; from Vista on: 192 and 96 KB, see below); each noninteractive desktop (one per service logon session /
 //     noninteractive station; LocalSystem services share Service-0x0-3e7$\Default) the third.
 //     The Screen-saver desktop (only while a secure screen saver runs) is taken at the
 //     interactive size: an assumption, not confirmed by a primary source.
 //
 // Formulas (KB; all integer, rounded down):
 //   size(d)            = d.heap_kb if given, else by kind: interactive/screen_saver -> SS[1],
-//                        noninteractive -> SS[2], winlogon -> 128, disconnect -> 64
+//                        noninteractive -> SS[2], winlogon -> 128 (XP/2003) or 192,
+//                        disconnect -> 64 (XP/2003) or 96
 //   used               = sum(size(d) * d.count) + (shared_heap_in_pool ? SS[0] : 0)
 //   free               = max(pool - used, 0)
 //   noninteractive_fit = free / SS[2]
@@ -46,8 +47,14 @@
 
 namespace safelaunch {
 
-inline constexpr std::uint32_t kWinlogonDesktopKb = 128;
-inline constexpr std::uint32_t kDisconnectDesktopKb = 64;
+// WinSta0's Winlogon and Disconnect desktop heaps. XP/2003: 128 and 64 KB (KB 184802). From Vista
+// on: 192 and 96 KB. The Vista-and-later figures were read in a debugger session (`!dskheap` on
+// Server 2012, quoted in issue 8), not from documentation; the other Vista-and-later versions are
+// assumed to match it.
+inline constexpr std::uint32_t kXpWinlogonDesktopKb = 128;
+inline constexpr std::uint32_t kXpDisconnectDesktopKb = 64;
+inline constexpr std::uint32_t kWinlogonDesktopKb = 192;
+inline constexpr std::uint32_t kDisconnectDesktopKb = 96;
 inline constexpr std::uint32_t kXpSessionViewKb = 48 * 1024;
 inline constexpr std::uint32_t kSmallSessionViewKb = 20 * 1024;  // Terminal Services, /3GB
 inline constexpr std::uint32_t kServiceProcessKb = 7;
@@ -75,8 +82,19 @@ struct DesktopHeapEntry {
                                                            bool terminal_services,
                                                            bool three_gb) noexcept;
 
+// The Winlogon / Disconnect sizes for the OS the budget is for (OsFacts::major): XP/2003 (major 5
+// and below) or Vista and later; an unknown OS takes the Vista-and-later figures.
+struct SecureDesktopSizes {
+    std::uint32_t winlogon_kb = kWinlogonDesktopKb;
+    std::uint32_t disconnect_kb = kDisconnectDesktopKb;
+};
+[[nodiscard]] SecureDesktopSizes secure_desktop_sizes(std::optional<std::uint32_t> os_major) noexcept;
+
 struct HeapBudgetInput {
     SharedSection shared_section;
+    // The Windows major version the budget is for; picks the Winlogon / Disconnect sizes.
+    // nullopt: not given, the Vista-and-later figures are assumed (and said so in `assumptions`).
+    std::optional<std::uint32_t> os_major;
     std::optional<std::uint32_t> pool_kb;  // nullopt: unknown / dynamic
     std::string pool_source;               // for the assumption line: "XP x86 default", "caller"
     std::vector<DesktopHeapEntry> desktops;

@@ -5,14 +5,15 @@
 namespace safelaunch {
 namespace {
 
-[[nodiscard]] std::uint32_t size_of(const DesktopHeapEntry& d, const SharedSection& ss) noexcept {
+[[nodiscard]] std::uint32_t size_of(const DesktopHeapEntry& d, const HeapBudgetInput& in) noexcept {
     if (d.heap_kb) return *d.heap_kb;
+    const auto& ss = in.shared_section;
     switch (d.kind) {
         case DesktopHeapKind::interactive:
         case DesktopHeapKind::screen_saver: return ss.interactive_kb;
         case DesktopHeapKind::noninteractive: return ss.noninteractive_kb;
-        case DesktopHeapKind::winlogon: return kWinlogonDesktopKb;
-        case DesktopHeapKind::disconnect: return kDisconnectDesktopKb;
+        case DesktopHeapKind::winlogon: return secure_desktop_sizes(in.os_major).winlogon_kb;
+        case DesktopHeapKind::disconnect: return secure_desktop_sizes(in.os_major).disconnect_kb;
         case DesktopHeapKind::fixed: return 0;
     }
     return 0;
@@ -20,7 +21,7 @@ namespace {
 
 [[nodiscard]] std::uint64_t used_kb(const HeapBudgetInput& in) noexcept {
     std::uint64_t used = in.shared_heap_in_pool ? in.shared_section.shared_kb : 0;
-    for (const auto& d : in.desktops) used += std::uint64_t{size_of(d, in.shared_section)} * d.count;
+    for (const auto& d : in.desktops) used += std::uint64_t{size_of(d, in)} * d.count;
     return used;
 }
 
@@ -61,6 +62,11 @@ std::optional<std::uint32_t> session_pool_kb(std::uint32_t major, bool x64, bool
     return (terminal_services || three_gb) ? kSmallSessionViewKb : kXpSessionViewKb;
 }
 
+SecureDesktopSizes secure_desktop_sizes(std::optional<std::uint32_t> os_major) noexcept {
+    if (os_major && *os_major <= 5) return {kXpWinlogonDesktopKb, kXpDisconnectDesktopKb};
+    return {kWinlogonDesktopKb, kDisconnectDesktopKb};
+}
+
 std::uint64_t processes_that_fit(std::uint64_t heap_kb, std::uint32_t per_process_kb) noexcept {
     return per_process_kb == 0 ? 0 : heap_kb / per_process_kb;
 }
@@ -80,7 +86,7 @@ std::optional<std::uint32_t> noninteractive_kb_for(const HeapBudgetInput& input,
     std::uint64_t noninteractive = more;
     for (const auto& d : input.desktops) {
         if (d.kind == DesktopHeapKind::noninteractive) noninteractive += d.count;
-        else fixed += std::uint64_t{size_of(d, input.shared_section)} * d.count;
+        else fixed += std::uint64_t{size_of(d, input)} * d.count;
     }
     if (fixed >= *input.pool_kb || noninteractive == 0) return std::nullopt;
     const std::uint64_t each = (*input.pool_kb - fixed) / noninteractive;
@@ -95,7 +101,7 @@ HeapBudget compute_heap_budget(const HeapBudgetInput& in) {
         out.lines.push_back({"shared heap (SharedSection 1st value)", DesktopHeapKind::fixed, 1,
                              ss.shared_kb, ss.shared_kb});
     for (const auto& d : in.desktops) {
-        const auto each = size_of(d, ss);
+        const auto each = size_of(d, in);
         out.lines.push_back({d.name, d.kind, d.count, each, std::uint64_t{each} * d.count});
     }
     out.used_kb = used_kb(in);
@@ -106,8 +112,12 @@ HeapBudget compute_heap_budget(const HeapBudgetInput& in) {
     out.assumptions.push_back(in.shared_heap_in_pool
                                   ? "the shared heap (1st value) is counted against the pool"
                                   : "the shared heap (1st value) is not counted against the pool");
-    out.assumptions.push_back(fmt::format("Winlogon desktop {} KB, Disconnect desktop {} KB (XP/2003 figures)",
-                                          kWinlogonDesktopKb, kDisconnectDesktopKb));
+    const auto secure = secure_desktop_sizes(in.os_major);
+    out.assumptions.push_back(fmt::format(
+        "Winlogon desktop {} KB, Disconnect desktop {} KB ({})", secure.winlogon_kb, secure.disconnect_kb,
+        !in.os_major      ? "Vista-and-later figures, from a Server 2012 !dskheap; the OS was not given"
+        : *in.os_major <= 5 ? "XP/2003 figures"
+                            : "Vista-and-later figures, from a Server 2012 !dskheap"));
     for (const auto& d : in.desktops)
         if (d.kind == DesktopHeapKind::screen_saver && !d.heap_kb)
             out.assumptions.push_back("the Screen-saver desktop is taken at the interactive size (unconfirmed)");
