@@ -17,42 +17,18 @@
 #include <string>
 #include <vector>
 
+#include "report_text.hpp"
+
+// JSON string escaping and UOI_NAME are the probe's (launcher/probe/report_text.hpp), not a copy.
+using safelaunch::report_text::json_string;
+
 namespace {
 
-std::string utf8(const std::wstring& w) {
-    if (w.empty()) return {};
-    const int n = ::WideCharToMultiByte(CP_UTF8, 0, w.data(), static_cast<int>(w.size()), nullptr, 0, nullptr, nullptr);
-    std::string s(static_cast<std::size_t>(n), '\0');
-    ::WideCharToMultiByte(CP_UTF8, 0, w.data(), static_cast<int>(w.size()), s.data(), n, nullptr, nullptr);
-    return s;
-}
-
-std::string json(const std::wstring& w) {
-    std::string out = "\"";
-    for (const char c : utf8(w)) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (u < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", u);
-            out += buf;
-        } else {
-            out += c;
-        }
-    }
-    return out + "\"";
-}
+std::string json(const std::wstring& w) { return json_string(w); }
 
 std::wstring object_name(HANDLE object) {
-    DWORD needed = 0;
-    ::GetUserObjectInformationW(object, UOI_NAME, nullptr, 0, &needed);
-    std::wstring name(needed / sizeof(wchar_t) + 1, L'\0');
-    if (!::GetUserObjectInformationW(object, UOI_NAME, name.data(), static_cast<DWORD>(name.size() * sizeof(wchar_t)),
-                                     &needed))
-        return L"?error " + std::to_wstring(::GetLastError());
-    name.resize(std::wstring(name.c_str()).size());
+    std::wstring name;
+    if (!safelaunch::report_text::object_name(object, name)) return L"?error " + std::to_wstring(::GetLastError());
     return name;
 }
 
