@@ -223,39 +223,47 @@ bool caller_is_administrator() {
     return ok && member;
 }
 
+// The DACL of a window station or desktop, with the security descriptor that holds it (the DACL
+// points into it, so it lives as long as `sd`). On success a null `dacl` is a NULL DACL (all access
+// to everyone); on failure ec says why.
+struct WindowObjectDacl {
+    unique_hlocal sd;
+    PACL dacl = nullptr;
+};
+
+WindowObjectDacl read_window_object_dacl(HANDLE object, std::error_code& ec, ApiFailure* failure) {
+    WindowObjectDacl d;
+    PSECURITY_DESCRIPTOR sd = nullptr;
+    if (const DWORD e = ::GetSecurityInfo(object, SE_WINDOW_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr,
+                                          &d.dacl, nullptr, &sd);
+        e != ERROR_SUCCESS) {
+        fail(ec, failure, "GetSecurityInfo", "window object", e);
+        d.dacl = nullptr;
+        return d;
+    }
+    d.sd.reset(sd);
+    return d;
+}
+
 std::size_t count_matching_aces(HANDLE object, PSID sid, std::uint32_t mask, std::error_code& ec,
                                 ApiFailure* failure) {
     ec.clear();
-    PSECURITY_DESCRIPTOR sd = nullptr;
-    PACL dacl = nullptr;
-    if (const DWORD e = ::GetSecurityInfo(object, SE_WINDOW_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr, &dacl,
-                                          nullptr, &sd);
-        e != ERROR_SUCCESS) {
-        fail(ec, failure, "GetSecurityInfo", "window object", e);
-        return 0;
-    }
-    const unique_hlocal sd_owner(sd);
-    return find_matching_aces(dacl, sid, mask).count;
+    const auto d = read_window_object_dacl(object, ec, failure);
+    if (ec) return 0;
+    return find_matching_aces(d.dacl, sid, mask).count;
 }
 
 bool remove_one_matching_ace(HANDLE object, PSID sid, std::uint32_t mask, std::error_code& ec, ApiFailure* failure) {
     ec.clear();
-    PSECURITY_DESCRIPTOR sd = nullptr;
-    PACL dacl = nullptr;
-    if (const DWORD e = ::GetSecurityInfo(object, SE_WINDOW_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr, &dacl,
-                                          nullptr, &sd);
-        e != ERROR_SUCCESS) {
-        fail(ec, failure, "GetSecurityInfo", "window object", e);
-        return false;
-    }
-    const unique_hlocal sd_owner(sd);
-    const auto match = find_matching_aces(dacl, sid, mask);
+    const auto d = read_window_object_dacl(object, ec, failure);
+    if (ec) return false;
+    const auto match = find_matching_aces(d.dacl, sid, mask);
     if (match.count == 0) return false;
     SECURITY_DESCRIPTOR_CONTROL control = 0;
     DWORD revision = 0;
-    ::GetSecurityDescriptorControl(sd, &control, &revision);
+    ::GetSecurityDescriptorControl(d.sd.get(), &control, &revision);
     ACL_SIZE_INFORMATION info{};
-    if (!::GetAclInformation(dacl, &info, sizeof info, AclSizeInformation)) {
+    if (!::GetAclInformation(d.dacl, &info, sizeof info, AclSizeInformation)) {
         const DWORD e = ::GetLastError();
         fail(ec, failure, "GetAclInformation", "window object", e);
         return false;
@@ -263,7 +271,7 @@ bool remove_one_matching_ace(HANDLE object, PSID sid, std::uint32_t mask, std::e
     // Copy the DACL, then delete the one ACE: order and every other ACE stay as they are.
     std::vector<DWORD> buffer(info.AclBytesInUse / sizeof(DWORD) + 1);
     auto* copy = reinterpret_cast<PACL>(buffer.data());
-    std::memcpy(copy, dacl, info.AclBytesInUse);
+    std::memcpy(copy, d.dacl, info.AclBytesInUse);
     copy->AclSize = static_cast<WORD>(buffer.size() * sizeof(DWORD));
     if (!::DeleteAce(copy, match.index)) {
         const DWORD e = ::GetLastError();
