@@ -23,10 +23,23 @@ inline std::string child_path(const std::string& name) { return exe_dir() + "\\"
 // safelaunch.exe, safelaunch-probe.exe, deskheap-repro.exe: <build>/launcher/.
 inline std::string tool_path(const std::string& name) { return exe_dir() + "\\..\\..\\launcher\\" + name + ".exe"; }
 
-// A name no other test and no other test process uses: "<stem>-<pid>-<n>".
+// This process as "<pid>-<start>": Wine reuses process ids at once, and an object can outlive the
+// process that named it (a child still on the desktop; wineserver closes a used desktop a second
+// late), so the pid alone does not say whose an object is; the pair (pid, creation time) does.
+inline const std::string& process_tag() {
+    static const std::string tag = [] {
+        FILETIME created{}, exited{}, kernel{}, user{};
+        ::GetProcessTimes(::GetCurrentProcess(), &created, &exited, &kernel, &user);
+        const auto start = (static_cast<unsigned long long>(created.dwHighDateTime) << 32) | created.dwLowDateTime;
+        return std::to_string(::GetCurrentProcessId()) + "-" + std::to_string(start % 1'000'000'000'000ULL);
+    }();
+    return tag;
+}
+
+// A name no other test and no other test process uses: "<stem>-<pid>-<start>-<n>".
 inline std::string unique_name(const std::string& stem) {
     static std::atomic<int> counter{0};
-    return stem + "-" + std::to_string(::GetCurrentProcessId()) + "-" + std::to_string(counter++);
+    return stem + "-" + process_tag() + "-" + std::to_string(counter++);
 }
 
 }  // namespace safelaunch::test

@@ -6,6 +6,8 @@
 #include "safelaunch/win32/system_facts.hpp"
 #include "safelaunch/win32/token.hpp"
 
+#include "test_support.hpp"
+
 #include <aclapi.h>
 #include <sddl.h>
 
@@ -22,11 +24,7 @@ namespace w = safelaunch::win32;
 namespace {
 
 // Unique per process and per call, so parallel test runs never share an object.
-std::string unique_name(const char* what) {
-    static std::atomic<int> counter{0};
-    return "sl-d-" + std::string(what) + "-" + std::to_string(::GetCurrentProcessId()) + "-" +
-           std::to_string(counter++);
-}
+std::string unique_name(const char* what) { return safelaunch::test::unique_name("sl-d-" + std::string(what)); }
 
 bool contains(const std::vector<std::string>& names, const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
@@ -361,7 +359,7 @@ TEST(UserObject, DesktopGrantingNothingBlocks) {
 
 namespace {
 
-// After every test: no station this process made (sl-d-*-<pid>-*) is left. Each test's desktops
+// After every test: no station this process made (sl-d-*-<pid>-<start>-*) is left. Each test's desktops
 // keep their station alive, so a leaked desktop shows up here too. A listener, not a global
 // environment, so that a leak fails the test that leaked (gtest's sample10 LeakChecker pattern):
 // an environment's TearDown failure prints no failed test and is easy to lose. Appended after the
@@ -369,8 +367,9 @@ namespace {
 class NoLeakedObjects : public ::testing::EmptyTestEventListener {
 public:
     void OnTestEnd(const ::testing::TestInfo& /*test*/) override {
-        // fmt, not operator+: GCC 12 warns falsely (-Wrestrict) on "-" + std::to_string(..) + "-".
-        const auto suffix = fmt::format("-{}-", ::GetCurrentProcessId());
+        // Our tag, not our pid: a station of an ended process that had our pid may still be there
+        // (the likely cause of a Security test failing in CI, whose log was not kept).
+        const auto suffix = fmt::format("-{}-", safelaunch::test::process_tag());
         for (const auto& name : w::enumerate_window_stations())
             EXPECT_FALSE(name.rfind("sl-d-", 0) == 0 && name.find(suffix) != std::string::npos)
                 << "leaked window station " << name;
