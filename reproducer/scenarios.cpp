@@ -216,15 +216,15 @@ void run_preflight(const Ctx& c, PhaseRecord& p, const std::string& spec, CheckP
 #endif
 }
 
-// Win32k events 243/244 logged since the run began (plus a minute of clock slack).
+// Win32k events 243/244 and popup events 26 logged since the run began (plus a minute of clock slack).
 void read_events(const Ctx& c, PhaseRecord& p) {
     const auto window = std::chrono::seconds(ms_since(c.started) / 1000 + 60);
     std::error_code ec;
     ApiFailure failure;
-    const auto events = w::query_desktop_heap_events(std::chrono::duration_cast<std::chrono::seconds>(window), ec,
+    const auto events = w::query_start_failure_events(std::chrono::duration_cast<std::chrono::seconds>(window), ec,
                                                      &failure);
     if (ec) {
-        p.notes.push_back("events 243/244 not readable: " + failure.describe());
+        p.notes.push_back("events 243/244/26 not readable: " + failure.describe());
         return;
     }
     for (const auto& e : events) p.events.push_back(e.id);

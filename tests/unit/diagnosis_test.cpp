@@ -301,7 +301,7 @@ TEST(Diagnosis, Event243AbsenceDoesNotRuleHeapOut) {
     in.event_243_seen = false;
     const auto d = diagnose(in);
     EXPECT_EQ(cause(d, CauseId::desktop_heap).likelihood, Likelihood::possible);
-    EXPECT_TRUE(mentions(cause(d, CauseId::desktop_heap), "once per session"));
+    EXPECT_TRUE(mentions(cause(d, CauseId::desktop_heap), "log-once flag per session"));
 }
 
 TEST(Diagnosis, AccessOkAndHeapRoomyPointsToAnotherDll) {

@@ -84,7 +84,7 @@ TEST(SystemFacts, StationsIncludeOwnStationWithItsDesktop) {
 TEST(SystemFacts, DesktopHeapEventsAreReadOrSkippedWhereEvtQueryIsAStubZeroEventsCheckNothing) {
     std::error_code ec;
     sl::ApiFailure failure;
-    const auto events = w::query_desktop_heap_events(std::chrono::hours(24 * 30), ec, &failure);
+    const auto events = w::query_start_failure_events(std::chrono::hours(24 * 30), ec, &failure);
     if (w::wine_version()) {
         EXPECT_TRUE(ec) << "observed: Wine 8's EvtQuery is a stub that returns NULL";
     }

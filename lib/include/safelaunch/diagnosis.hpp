@@ -30,16 +30,16 @@
 //      unlikely (possible when the estimated fill is still >= 90 %). Without a canary result,
 //      estimated fill >= 90 % -> likely, >= 75 % -> possible, below -> unlikely.
 //      No heap facts -> possible (check event 243 and run the canary). Event 243 known absent
-//      does not demote by itself: Win32k logs it once per session, so an earlier entry may hide
-//      this one (the evidence says so).
+//      does not demote by itself: 243 and 244 are reported to share one log-once flag per
+//      session, so an earlier heap failure of this boot may hide this one (the evidence says so).
 //      Remedy: the SharedSection value to raise (the second for desktops of the interactive
 //      station WinSta0, the third for other stations' desktops) and the size to set:
 //      HeapFacts::recommended_kb when given, else the next step above the current size in the
 //      ladder 768 -> 1024 -> 2048, then doubling up to 20480 KB (Microsoft's advised ceiling for
 //      the second value, applied to both). At 20480 or more no raise is advised: fewer windows or
 //      fewer processes per desktop. Unknown current size: "one step (768 -> 1024 -> 2048)".
-//  R5  session_pool: event 244 seen -> decided; known absent -> unlikely; unknown -> unlikely
-//      with the check to run (it is rare next to R3/R4).
+//  R5  session_pool: event 244 seen -> decided; known absent -> unlikely (with the same log-once
+//      caveat as R4); unknown -> unlikely with the check to run (it is rare next to R3/R4).
 //  R6  missing_desktop: station or desktop known not to exist -> decided; both exist -> unlikely;
 //      unknown -> unlikely with the check to run.
 //  R7  restricted_token_no_console: known true -> likely (the same code has other causes); known
@@ -55,6 +55,12 @@
 //      so 128 is more often the program's own code: not_dll_init is added as possible and every
 //      other cause steps down one level (decided -> likely ...). OS unknown: kept as a DLL-init
 //      failure, with an evidence line saying the reading depends on the Windows version.
+//  R12 Event 26 ("Application Popup") seen naming the child's image and 0xC0000142: this very
+//      process failed to initialise a DLL. R9 and R10 do not step down (the popup itself may have
+//      kept the process alive past the loader window, and 128 then is not the program's own
+//      code); every listed cause that is not unlikely gets the event as an evidence line. It
+//      does not choose between the desktop causes. Known absent: no evidence (a child with
+//      SEM_FAILCRITICALERRORS gets no popup; R4 says so).
 //  R11 Under Wine (os.wine_version set) the desktop causes cannot occur (no desktop heap; Wine
 //      creates missing desktops and ignores desktop DACLs for the connection): access,
 //      desktop_heap, session_pool and missing_desktop become unlikely with that evidence.
@@ -130,6 +136,10 @@ struct DiagnosisInput {
     std::vector<AccessCheckFacts> access;       // empty: not checked
     std::optional<bool> event_243_seen;         // since the launch; nullopt: log not read
     std::optional<bool> event_244_seen;
+    // An "Application Popup" event 26 since the launch naming the child's image and a DLL-init
+    // status (safelaunch/event_evidence.hpp); nullopt: the log was not read or the image is unknown.
+    std::optional<bool> event_26_seen;
+    std::string event_26_text;                  // that event's text, when seen
     std::optional<bool> restricted_token_without_console;
     std::optional<bool> station_exists;
     std::optional<bool> desktop_exists;

@@ -109,7 +109,7 @@ struct StationFacts {
 };
 
 struct EventFacts {
-    std::uint32_t id = 0;              // 243 / 244
+    std::uint32_t id = 0;              // 243 / 244 (Win32k), 26 (Application Popup)
     std::string source;                // "Win32k"
     std::string time_utc;              // ISO 8601
     std::string message;
@@ -140,6 +140,7 @@ struct ExitFacts {
     std::uint64_t runtime_ms = 0;      // launch to exit
     bool had_console = true;           // false: restricted token child with no console to inherit
     std::string started_utc;           // ISO 8601; events before it are not this launch's
+    std::string image{};               // the program it was started as (event 26 names its file)
     // The hard-error mode the child inherited at creation (safelaunch/error_mode.hpp); nullopt:
     // unknown or the system default. With SEM_FAILCRITICALERRORS set no popup and no event 26.
     std::optional<std::uint32_t> error_mode{};

@@ -1,10 +1,13 @@
 #include "safelaunch/analysis.hpp"
 
+#include "safelaunch/event_evidence.hpp"
+
 #include "safelaunch/access_evaluator.hpp"
 #include "safelaunch/access_rights.hpp"
 #include "safelaunch/connect_rules.hpp"
 #include "safelaunch/desktop_spec.hpp"
 #include "safelaunch/error.hpp"
+#include "safelaunch/event_evidence.hpp"
 #include "safelaunch/heap_budget.hpp"
 #include "safelaunch/printable.hpp"
 #include "safelaunch/probe_report.hpp"
@@ -446,16 +449,32 @@ DiagnosisInput diagnosis_input(const Snapshot& s, const std::vector<AccessCheckF
         // With a start time, an event whose time does not parse is not counted.
         const bool bounded = s.exit && !s.exit->started_utc.empty();
         const auto since = bounded ? parse_utc_ticks(s.exit->started_utc) : std::nullopt;
-        const auto seen = [&](std::uint32_t id) {
-            return std::any_of(s.system.events->begin(), s.system.events->end(), [&](const EventFacts& e) {
-                if (e.id != id) return false;
-                if (!bounded) return true;
-                const auto at = parse_utc_ticks(e.time_utc);
-                return since && at && *at >= *since;
-            });
+        const auto this_launch = [&](const EventFacts& e) {
+            if (!bounded) return true;
+            const auto at = parse_utc_ticks(e.time_utc);
+            return since && at && *at >= *since;
         };
-        in.event_243_seen = seen(243);
-        in.event_244_seen = seen(244);
+        const auto seen = [&](std::uint32_t id) {
+            return std::any_of(s.system.events->begin(), s.system.events->end(),
+                               [&](const EventFacts& e) { return e.id == id && this_launch(e); });
+        };
+        in.event_243_seen = seen(kEventDesktopHeapAllocFailed);
+        in.event_244_seen = seen(kEventDesktopCreateFailed);
+        // Event 26 counts only when it names the child's image (the program's resolved path, else
+        // the name it was started by).
+        const std::string image = s.program_imports && !s.program_imports->program.empty() ? s.program_imports->program
+                                  : s.exit                                                  ? s.exit->image
+                                                                                            : std::string{};
+        if (!image.empty()) {
+            in.event_26_seen = false;
+            for (const auto& e : *s.system.events) {
+                if (e.id != kEventApplicationPopup || !this_launch(e) || !popup_reports_dll_init_failure(e.message, image))
+                    continue;
+                in.event_26_seen = true;
+                in.event_26_text = e.message;
+                break;
+            }
+        }
     }
     if (s.target.station_facts.exists_known) in.station_exists = s.target.station_facts.exists;
     if (s.target.desktop_facts.exists_known) in.desktop_exists = s.target.desktop_facts.exists;

@@ -143,7 +143,9 @@ RankedCause rank_desktop_heap(const DiagnosisInput& in, bool access_failed, bool
     if (!measured && c.likelihood != Likelihood::decided)
         c.evidence.emplace_back("heap not measured: run the heap canary with an allocation on the target desktop");
     if (in.event_243_seen && !*in.event_243_seen)
-        c.evidence.emplace_back("event 243 not logged since the launch (Win32k logs it once per session, so this does not rule it out)");
+        c.evidence.emplace_back(
+            "event 243 not logged since the launch: weak evidence, as 243 and 244 are reported to share one log-once flag per "
+            "session (after the first heap failure of a boot neither is logged again), so this does not rule it out");
     else if (!in.event_243_seen)
         c.evidence.emplace_back("System log not read: look for Win32k event 243");
     // Event 26 ("Application Popup") is logged when csrss raises the hard-error popup. A child
@@ -169,7 +171,8 @@ RankedCause rank_session_pool(const DiagnosisInput& in) {
         c.likelihood = Likelihood::decided;
         c.evidence.emplace_back("Win32k event 244 \"Failed to create a desktop due to desktop heap exhaustion\" was logged since the launch");
     } else {
-        c.evidence.emplace_back("event 244 not logged since the launch");
+        c.evidence.emplace_back("event 244 not logged since the launch (weak evidence: 243 and 244 are reported to share one "
+                                "log-once flag per session)");
     }
     return c;
 }
@@ -310,8 +313,20 @@ Diagnosis diagnose(const DiagnosisInput& in) {
         other.evidence.emplace_back("only once access and desktop heap are ruled out");
     }
 
+    // R12: the popup names this image and the status, so this process itself failed at start.
+    const bool popup = in.event_26_seen && *in.event_26_seen;
+    const auto popup_line = popup ? fmt::format("System log event 26 (Application Popup) since the launch names the child's "
+                                                "image and a DLL-init failure: \"{}\"", in.event_26_text)
+                                  : std::string{};
+
     // R9: beyond the loader window the code did not come from this process's own start.
-    if (in.runtime_ms && *in.runtime_ms > kDllInitWindowMs) {
+    if (popup && in.runtime_ms && *in.runtime_ms > kDllInitWindowMs) {
+        for (auto& c : d.causes)
+            if (c.likelihood != Likelihood::unlikely)
+                c.evidence.push_back(fmt::format("the child ran {} ms, but the popup event shows it failed at start (a popup "
+                                                 "waiting for an answer keeps the process alive)",
+                                                 *in.runtime_ms));
+    } else if (in.runtime_ms && *in.runtime_ms > kDllInitWindowMs) {
         const auto line = fmt::format("the child ran {} ms; a loader-time DLL-init failure ends within a fraction of a second", *in.runtime_ms);
         for (auto& c : d.causes) {
             c.likelihood = weaker(c.likelihood);
@@ -327,9 +342,11 @@ Diagnosis diagnose(const DiagnosisInput& in) {
     }
     d.causes.push_back(std::move(other));
 
-    // R10.
+    // R10 (not when R12's popup shows a DLL-init failure of this image).
     if (in.exit_code == kErrorWaitNoChildren) {
-        if (in.os && in.os->major >= 6) {
+        if (popup) {
+            // Nothing to step down: the popup, not the code, says what happened.
+        } else if (in.os && in.os->major >= 6) {
             const auto line = fmt::format("exit code 128 on Windows {}.{}: from Vista on a DLL-init failure exits 0xC0000142, so 128 is "
                                           "more often the program's own code",
                                           in.os->major, in.os->minor);
@@ -347,6 +364,10 @@ Diagnosis diagnose(const DiagnosisInput& in) {
                 c.evidence.emplace_back("exit code 128 means a DLL-init failure only before Vista (0xC0000142 after): Windows version unknown");
         }
     }
+
+    if (popup)
+        for (auto& c : d.causes)
+            if (c.likelihood != Likelihood::unlikely) c.evidence.push_back(popup_line);
 
     // R11.
     if (in.os && in.os->wine_version) {

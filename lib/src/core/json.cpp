@@ -226,6 +226,7 @@ void to_json(json& j, const ExitFacts& e) {
     j = json{{"exit_code", e.exit_code}, {"runtime_ms", e.runtime_ms}, {"had_console", e.had_console},
              {"started_utc", e.started_utc}};
     put(j, "error_mode", e.error_mode);
+    if (!e.image.empty()) j["image"] = e.image;
 }
 void from_json(const json& j, ExitFacts& e) {
     require_object(j, "exit");
@@ -234,6 +235,7 @@ void from_json(const json& j, ExitFacts& e) {
     get(j, "had_console", e.had_console);
     get(j, "started_utc", e.started_utc);
     get(j, "error_mode", e.error_mode);
+    get(j, "image", e.image);
 }
 
 void to_json(json& j, const ChildErrorMode& m) {

@@ -637,7 +637,7 @@ Outcome SafeChild::wait() {
                                                    options_);
         if (options_.read_events) {
             const auto window = std::chrono::seconds(out.runtime_ms / 1000 + 60);
-            auto events = query_desktop_heap_events(window, ec, &failure);
+            auto events = query_start_failure_events(window, ec, &failure);
             if (ec)
                 pm.system.events_error = failure.describe();
             else
@@ -648,6 +648,7 @@ Outcome SafeChild::wait() {
             pm.canary = run_canary(request_, options_, cec);
         }
         pm.exit = ExitFacts{*code, out.runtime_ms, had_console_, started_utc_};
+        pm.exit->image = request_.program;  // event 26 names it
         if (out.error_mode) pm.exit->error_mode = out.error_mode->value;  // no popup, no event 26 when suppressed
         out.diagnosis = analyze(pm, options_.analysis).diagnosis;
         out.post_mortem = std::move(pm);

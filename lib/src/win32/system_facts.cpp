@@ -61,6 +61,19 @@ std::string element_text(const std::string& xml, std::string_view tag) {
     return end == std::string::npos ? std::string{} : xml.substr(start + 1, end - start - 1);
 }
 
+// The text of every <Data> element, joined with " : " (an event 26's caption and text).
+std::string data_strings(const std::string& xml) {
+    std::string out;
+    for (auto open = xml.find("<Data"); open != std::string::npos; open = xml.find("<Data", open + 1)) {
+        const auto start = xml.find('>', open);
+        if (start == std::string::npos || xml[start - 1] == '/') continue;
+        const auto end = xml.find("</Data>", start);
+        if (end == std::string::npos) break;
+        out += (out.empty() ? "" : " : ") + xml.substr(start + 1, end - start - 1);
+    }
+    return out;
+}
+
 // The value of attribute `attr` in the first <tag ...> ('...' or "...").
 std::string attribute(const std::string& xml, std::string_view tag, std::string_view attr) {
     const auto open = xml.find(fmt::format("<{}", tag));
@@ -207,7 +220,7 @@ std::vector<StationFacts> gather_station_facts() {
     return detail::or_throw([&](std::error_code& ec, ApiFailure* f) { return gather_station_facts(ec, f); });
 }
 
-std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window, std::error_code& ec,
+std::vector<EventFacts> query_start_failure_events(std::chrono::seconds window, std::error_code& ec,
                                                   ApiFailure* failure) {
     ec.clear();
     // Absent on some editions, or refused: the events are then unknown, with this reason.
@@ -216,16 +229,17 @@ std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window, s
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(window).count();
     // Both names: 243/244 reach the System log under the legacy source "Win32k"; the manifest
     // provider Microsoft-Windows-Win32k writes other channels. Microsoft's own Defender custom view
-    // matches both the same way.
+    // matches both the same way. Event 26's source is "Application Popup" (unverified here: no
+    // Windows event log under Wine).
     const auto query = detail::widen(fmt::format(
-        "*[System[Provider[@Name='Win32k' or @Name='Microsoft-Windows-Win32k'] and (EventID=243 or EventID=244) and "
-        "TimeCreated[timediff(@SystemTime) <= {}]]]",
+        "*[System[((Provider[@Name='Win32k' or @Name='Microsoft-Windows-Win32k'] and (EventID=243 or EventID=244)) or "
+        "(Provider[@Name='Application Popup'] and EventID=26)) and TimeCreated[timediff(@SystemTime) <= {}]]]",
         ms));
     ::SetLastError(ERROR_SUCCESS);  // so a stub that fails silently is not blamed on a stale code
     const unique_evt results(w->EvtQuery(nullptr, L"System", query.c_str(), EvtQueryChannelPath | EvtQueryReverseDirection));
     if (!results) {
         const DWORD e = ::GetLastError();
-        detail::fail(ec, failure, "EvtQuery", "System log, Win32k events 243/244", e);
+        detail::fail(ec, failure, "EvtQuery", "System log, events 243/244/26", e);
         return {};
     }
     // Messages are formatted with the metadata of the provider that logged each event (the legacy
@@ -247,7 +261,7 @@ std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window, s
         if (!w->EvtNext(results.get(), 16, batch, INFINITE, 0, &returned)) {
             const DWORD e = ::GetLastError();
             if (e == ERROR_NO_MORE_ITEMS) break;
-            detail::fail(ec, failure, "EvtNext", "System log, Win32k events 243/244", e);
+            detail::fail(ec, failure, "EvtNext", "System log, events 243/244/26", e);
             return {};
         }
         for (DWORD i = 0; i < returned; ++i) {
@@ -257,17 +271,18 @@ std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window, s
             fact.source = attribute(xml, "Provider", "Name");
             if (fact.source.empty()) fact.source = "Win32k";
             const auto id = element_text(xml, "EventID");
-            fact.id = id == "243" ? 243u : id == "244" ? 244u : 0u;
+            fact.id = id == "243" ? 243u : id == "244" ? 244u : id == "26" ? 26u : 0u;
             fact.time_utc = attribute(xml, "TimeCreated", "SystemTime");
             fact.message = format_message(*w, publisher_for(fact.source), event.get());
+            if (fact.message.empty()) fact.message = data_strings(xml);
             events.push_back(std::move(fact));
         }
     }
     return events;
 }
 
-std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window) {
-    return detail::or_throw([&](std::error_code& ec, ApiFailure* f) { return query_desktop_heap_events(window, ec, f); });
+std::vector<EventFacts> query_start_failure_events(std::chrono::seconds window) {
+    return detail::or_throw([&](std::error_code& ec, ApiFailure* f) { return query_start_failure_events(window, ec, f); });
 }
 
 SystemFacts gather_system_facts(std::chrono::seconds event_window) {
@@ -280,7 +295,7 @@ SystemFacts gather_system_facts(std::chrono::seconds event_window) {
     facts.stray_shared_section_value = subsystems.stray_shared_section;
     facts.hard_error_mode = read_hard_error_mode();
     facts.stations = gather_station_facts(ec, &failure);
-    auto events = query_desktop_heap_events(event_window, ec, &failure);
+    auto events = query_start_failure_events(event_window, ec, &failure);
     if (ec) facts.events_error = failure.describe();
     else facts.events = std::move(events);
     return facts;

@@ -1,5 +1,5 @@
 // System facts: OS version, Wine, the SubSystems registry value with its SharedSection, the
-// stations and desktops the caller can see, and recent Win32k desktop-heap events (243/244).
+// stations and desktops the caller can see, and recent start-failure events (Win32k 243/244, popup 26).
 //
 // Operations that can fail come as pairs: `op(..., std::error_code& ec, ApiFailure* failure =
 // nullptr)` clears `ec` and on failure sets it and fills `*failure`; `op(...)` throws
@@ -44,15 +44,17 @@ struct SubSystemsValues {
 [[nodiscard]] std::vector<StationFacts> gather_station_facts(std::error_code& ec, ApiFailure* failure = nullptr);
 [[nodiscard]] std::vector<StationFacts> gather_station_facts();
 
-// Win32k events 243 ("A desktop heap allocation failed") and 244 ("Failed to create a desktop due
-// to desktop heap exhaustion") from the System log within `window`, newest first, logged under
-// the provider name "Win32k" (the legacy source) or "Microsoft-Windows-Win32k"; `source` is the
-// name the event carries and formats its message. time_utc is EvtRender's SystemTime (7
-// fractional digits). Under Wine EvtQuery is a stub and this fails.
-[[nodiscard]] std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window,
+// From the System log within `window`, newest first: Win32k events 243 ("A desktop heap
+// allocation failed") and 244 ("Failed to create a desktop due to desktop heap exhaustion"),
+// logged under the provider name "Win32k" (the legacy source) or "Microsoft-Windows-Win32k", and
+// "Application Popup" event 26, the hard-error popup (safelaunch/event_evidence.hpp says what each
+// proves). `source` is the name the event carries and formats its message; a message that cannot
+// be formatted is the event's data strings joined with " : ". time_utc is EvtRender's SystemTime
+// (7 fractional digits). Under Wine EvtQuery is a stub and this fails.
+[[nodiscard]] std::vector<EventFacts> query_start_failure_events(std::chrono::seconds window,
                                                                 std::error_code& ec,
                                                                 ApiFailure* failure = nullptr);
-[[nodiscard]] std::vector<EventFacts> query_desktop_heap_events(std::chrono::seconds window);
+[[nodiscard]] std::vector<EventFacts> query_start_failure_events(std::chrono::seconds window);
 
 // All of the above; failures land in events_error or leave the optional facts empty.
 [[nodiscard]] SystemFacts gather_system_facts(std::chrono::seconds event_window = std::chrono::hours(24 * 7));
