@@ -77,6 +77,10 @@ struct LaunchRequest {
     OnBlocking on_blocking = OnBlocking::refuse;
     std::optional<std::chrono::milliseconds> timeout;  // nullopt: wait forever
     ErrorUi error_ui = ErrorUi::suppress;              // never a hard-error popup unless asked
+    // A Job object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE holds the child and everything it
+    // starts: a timeout, a terminate, Ctrl+C or the launcher's own death ends the whole tree, and
+    // no orphaned conhost.exe piles up. false: the child's descendants may outlive the launcher.
+    bool contain_tree = true;
 };
 
 // Why a launch did not produce a process. The CLI maps these to shell-style exit codes.

@@ -39,6 +39,9 @@ namespace asio = boost::asio;
 
 struct Child::Impl {
     asio::io_context context;  // the process's executor refers to it: declared first, dies last
+    // Closed after `process` is destroyed: kill-on-close then ends whatever the child left running.
+    unique_handle job;
+    std::optional<std::string> job_note;  // why the tree is not contained, when it was asked
     bp::basic_process<asio::io_context::executor_type> process{context.get_executor()};
     std::chrono::steady_clock::time_point started{};
     unique_handle suspended_thread;  // the primary thread while the child waits for resume()
@@ -189,6 +192,26 @@ void run(Launcher& launcher, Child::Impl& impl, const std::wstring& exe, Request
                             init);
 }
 
+// A job whose last handle's close ends every process in it; the process is assigned to it.
+unique_handle contain(HANDLE process, std::error_code& ec, ApiFailure& failure) {
+    unique_handle job(::CreateJobObjectW(nullptr, nullptr));
+    if (!job) {
+        detail::fail(ec, &failure, "CreateJobObjectW", "the child's job", ::GetLastError());
+        return {};
+    }
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
+    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    if (!::SetInformationJobObject(job.get(), JobObjectExtendedLimitInformation, &limits, sizeof(limits))) {
+        detail::fail(ec, &failure, "SetInformationJobObject", "JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE", ::GetLastError());
+        return {};
+    }
+    if (!::AssignProcessToJobObject(job.get(), process)) {
+        detail::fail(ec, &failure, "AssignProcessToJobObject", "the child", ::GetLastError());
+        return {};
+    }
+    return job;
+}
+
 }  // namespace
 
 // ---- Child --------------------------------------------------------------------------------------
@@ -302,6 +325,33 @@ void Child::detach() noexcept {
     impl_.reset();
 }
 
+bool Child::contained() const noexcept { return impl_ && impl_->job; }
+
+std::optional<std::string> Child::containment_note() const {
+    if (!impl_) return std::nullopt;
+    return impl_->job_note;
+}
+
+std::optional<std::uint32_t> Child::processes_in_tree() const noexcept {
+    if (!contained()) return std::nullopt;
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION info{};
+    if (!::QueryInformationJobObject(impl_->job.get(), JobObjectBasicAccountingInformation, &info, sizeof(info), nullptr))
+        return std::nullopt;
+    return static_cast<std::uint32_t>(info.ActiveProcesses);
+}
+
+std::uint32_t Child::end_tree(std::uint32_t exit_code, std::error_code& ec) noexcept {
+    ec.clear();
+    if (!contained()) return 0;
+    const auto alive = processes_in_tree().value_or(0);
+    if (alive == 0) return 0;
+    if (!::TerminateJobObject(impl_->job.get(), exit_code)) {
+        ec = last_error();
+        return 0;
+    }
+    return alive;
+}
+
 bool Child::suspended() const noexcept { return impl_ && impl_->suspended_thread; }
 
 void Child::resume(std::error_code& ec) noexcept {
@@ -390,7 +440,8 @@ Child launch_process(const LaunchRequest& request, const LaunchOptions& options,
         init.stdio = &stdio;
 
         auto impl = std::make_unique<Child::Impl>();
-        if (options.suspended) {
+        // A contained child starts suspended too: it joins its job before it runs anything.
+        if (options.suspended || request.contain_tree) {
             init.creation_flags |= CREATE_SUSPENDED;
             init.keep_thread = &impl->suspended_thread;
         }
@@ -429,8 +480,24 @@ Child launch_process(const LaunchRequest& request, const LaunchOptions& options,
             detail::fail(ec, &api_failure, api, "program " + exe_utf8, static_cast<DWORD>(bec.value()));
             return fail(LaunchFailureKind::not_startable);
         }
+        if (request.contain_tree) {
+            std::error_code jec;
+            ApiFailure job_failure;
+            impl->job = contain(impl->process.native_handle(), jec, job_failure);
+            if (jec) impl->job_note = job_failure.describe();
+        }
         impl->started = std::chrono::steady_clock::now();
-        return Child(std::move(impl));
+        Child child(std::move(impl));
+        if (!options.suspended) {
+            child.resume(ec);
+            if (ec) {
+                api_failure = ApiFailure{"ResumeThread", "program " + exe_utf8, ec};
+                std::error_code ignored;
+                child.terminate(kTerminatedExitCode, ignored);
+                return fail(LaunchFailureKind::not_startable);
+            }
+        }
+        return child;
     } catch (const std::bad_alloc&) {
         ec = make_win32_error(ERROR_NOT_ENOUGH_MEMORY);
     } catch (const std::system_error& e) {

@@ -59,11 +59,23 @@ public:
     // The exit code when the process has ended, nullopt while it runs (or when not valid()).
     [[nodiscard]] std::optional<std::uint32_t> exit_code() const noexcept;
 
-    // TerminateProcess, then waits for the process to be gone. No-op when it already ended.
+    // TerminateProcess, then waits for the process to be gone. No-op when it already ended. Its
+    // descendants are ended with the job when the Child is destroyed (or by end_tree()).
     void terminate(std::uint32_t exit_code, std::error_code& ec) noexcept;
     void terminate(std::uint32_t exit_code = kTerminatedExitCode);
     // Closes the handle without ending the process.
     void detach() noexcept;
+
+    // The child's process tree is held by a Job object (LaunchRequest::contain_tree). false when
+    // not asked, or when it could not be had: containment_note() then says why (on Windows 7 a
+    // process already in a job without JOB_OBJECT_LIMIT_BREAKAWAY_OK cannot be put in another).
+    [[nodiscard]] bool contained() const noexcept;
+    [[nodiscard]] std::optional<std::string> containment_note() const;
+    // Processes alive in the job now (the child and its descendants); nullopt when not contained.
+    [[nodiscard]] std::optional<std::uint32_t> processes_in_tree() const noexcept;
+    // TerminateJobObject: ends every process left in the tree (the child included, if it still
+    // runs) and returns how many there were. Not contained: 0, nothing done.
+    std::uint32_t end_tree(std::uint32_t exit_code, std::error_code& ec) noexcept;
 
     // Launched with LaunchOptions::suspended and not resumed yet: its primary thread has not run
     // any code of the program (nor connected to a window station).
@@ -110,7 +122,10 @@ struct LaunchOptions {
 };
 
 // Launches `request` (program, args, environment, working directory, stdio, creation flags,
-// desktop, run_as). check / on_blocking / timeout are not looked at here. On failure returns an
+// desktop, run_as, contain_tree). check / on_blocking / timeout are not looked at here. A contained
+// child is created suspended, put in its job, then resumed (unless options.suspended), so not even
+// its first instruction runs outside the job; a job that cannot be had leaves it uncontained, with
+// the reason in containment_note(), rather than failing the launch. On failure returns an
 // invalid Child, sets ec and, when given, *failure.
 //
 // Handles: when std streams are redirected the child inherits exactly those (at most three, by
