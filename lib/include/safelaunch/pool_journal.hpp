@@ -18,9 +18,13 @@
 // Format: like the grant journal (safelaunch/grant_journal.hpp), one file per object,
 // "<id>.json", written under "<id>.tmp" and renamed into place, with the same id
 // ("<pid>-<start time, 16 hex>-<sequence>", make_grant_journal_id), in the folder "pool" inside
-// the grant journal's folder (so it has that folder's protected DACL). The pool writes an entry
-// after choosing the random name and before creating the object, and removes it after closing its
-// last handle; a crash in between leaves an entry that names no object, which repair drops.
+// the grant journal's folder (so it has that folder's protected DACL). The pool writes an object's
+// entry before it lends the object to any child, and removes it after closing its own handles.
+// A crash before the entry is written leaks nothing (no child runs there yet, so the object goes
+// with the launcher's handles); a crash after it leaves an entry that repair checks: the object
+// is gone (drop the entry) or children keep it alive (name them). The station and the desktop get
+// one entry each: a child's process holds its station and its threads its desktop, so either can
+// be the one that is left.
 //
 // {"version":1,"journal":"pool","id":"1234-01da0c0ffee00000-0","owner_pid":1234,
 //  "owner_start_time":133462144000000000,"owner_session_id":1,"object_kind":"desktop",
