@@ -462,6 +462,35 @@ TEST(DesktopPool, WaitingAcquireTimesOutWithTheFinding) {
     EXPECT_EQ(pool.stats().waiting, 0u);
 }
 
+TEST(DesktopPool, AHeldAcquireIsAnnouncedAgainEveryAnnounceInterval) {
+    FakeFactory f;
+    FakeClock c;
+    auto p = policy(1, 1);
+    p.announce_every = 10ms;
+    DesktopPool pool(p, f, c);
+    auto held = pool.acquire(kA);
+    ASSERT_TRUE(held.lease);
+    std::vector<PoolWait> seen;
+    auto r = pool.acquire_for(kA, 500ms, [&](const PoolWait& w) { seen.push_back(w); });
+    EXPECT_EQ(r.status, PoolAcquireStatus::full);
+    EXPECT_GE(r.waits, 2u) << "not silent for the whole hold";
+    ASSERT_EQ(seen.size(), r.waits);
+    for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i].wait_number, i + 1);
+    EXPECT_GT(seen.front().remaining, seen.back().remaining);
+
+    p.announce_every = 0ms;  // only at the start (no change happens meanwhile)
+    DesktopPool quiet(p, f, c);
+    auto held2 = quiet.acquire(kA);
+    ASSERT_TRUE(held2.lease);
+    int announced = 0;
+    auto r2 = quiet.acquire_for(kA, 200ms, [&](const PoolWait&) { ++announced; });
+    EXPECT_EQ(r2.status, PoolAcquireStatus::full);
+    EXPECT_EQ(announced, static_cast<int>(r2.waits));
+    // One wait, give or take a timed wait that ends a little early (a 10 ms rhythm would make ~20).
+    EXPECT_GE(r2.waits, 1u);
+    EXPECT_LT(r2.waits, 5u);
+}
+
 TEST(DesktopPool, SameKeyAcquireDuringACreateWaitsForItInsteadOfCreatingAnother) {
     FakeFactory f;
     FakeClock c;

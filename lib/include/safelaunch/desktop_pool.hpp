@@ -60,6 +60,9 @@ struct PoolPolicy {
     // of children that fit (safelaunch/launch_gate.hpp), per key.
     std::uint32_t children_per_desktop = 0;
     std::chrono::milliseconds idle_timeout{30'000};
+    // A waiting acquire announces again after this long without a change (a held launch is never
+    // silent for longer); 0: only when it starts waiting and after each change.
+    std::chrono::milliseconds announce_every{2'000};
 };
 
 // The children one desktop of `key` takes under `policy`.
@@ -179,7 +182,8 @@ public:
     // another thread is creating, which takes as long as that create.)
     [[nodiscard]] Acquired acquire(const PoolKey& key);
     // Waits up to `timeout` (real time) for a place when the pool is full; woken at once by a
-    // release, a failed create or a finished destroy. `announce` is called before every wait.
+    // release, a failed create or a finished destroy. `announce` is called before every wait: when
+    // the pool is found full, and again each announce_every while it stays so.
     [[nodiscard]] Acquired acquire_for(const PoolKey& key, std::chrono::milliseconds timeout,
                                        const PoolAnnounce& announce = {});
 

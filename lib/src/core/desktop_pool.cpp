@@ -298,8 +298,11 @@ DesktopPool::Acquired DesktopPool::acquire_until(const PoolKey& key, std::option
             announce(w);
             lock.lock();
         }
+        auto wake_at = *deadline;
+        if (policy_.announce_every > milliseconds{0} && now + policy_.announce_every < wake_at)
+            wake_at = now + policy_.announce_every;
         ++waiting_;
-        changed_.wait_until(lock, *deadline, [&] { return generation_ != seen; });
+        changed_.wait_until(lock, wake_at, [&] { return generation_ != seen; });
         --waiting_;
     }
 }
