@@ -87,7 +87,15 @@ enum class GrantEntryDecision {
     other_session,  // stale, but made in another session whose objects we cannot name from here
 };
 
-// The staleness rule. A pid alone is not an identity (pids are reused), so the owner counts as
+// Whether a journal entry's owner still runs (shared by the grant and pool journals). A pid alone
+// is not an identity (pids are reused), so the owner is alive only when a running process has that
+// pid *and* the journaled start time. When it cannot be told whether the pid's process runs, a
+// different start time still proves the owner gone; otherwise it is undecided.
+enum class JournalOwner { alive, gone, undecided };
+[[nodiscard]] JournalOwner decide_journal_owner(std::uint64_t journaled_start_time,
+                                                const GrantOwnerFacts& owner) noexcept;
+
+// The staleness rule (decide_journal_owner, then the session). A pid alone is not an identity (pids are reused), so the owner counts as
 // alive only when a running process has that pid *and* the journaled start time. When it cannot be
 // told whether the pid's process runs, a different start time still proves the owner gone;
 // otherwise the entry is undecided.

@@ -1,46 +1,17 @@
 #include "safelaunch/grant_journal.hpp"
 
+#include "journal_fields.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <limits>
 
 namespace safelaunch {
-namespace {
-
 using nlohmann::json;
-
-// Reads an unsigned field no larger than `max`; sets `error` and returns false otherwise.
-bool read_unsigned(const json& j, const char* key, std::uint64_t max, std::uint64_t& out, std::string& error) {
-    const auto it = j.find(key);
-    if (it == j.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() > max) {
-        // A negative or fractional number is not an id or a mask: say which field, not where in the text.
-        error = fmt::format("field '{}': missing or not an unsigned {}-bit number", key,
-                            max == std::numeric_limits<std::uint32_t>::max() ? 32 : 64);
-        return false;
-    }
-    out = it->get<std::uint64_t>();
-    return true;
-}
-
-bool read_string(const json& j, const char* key, std::string& out, std::string& error) {
-    const auto it = j.find(key);
-    if (it == j.end() || !it->is_string()) {
-        error = fmt::format("field '{}': missing or not a string", key);
-        return false;
-    }
-    out = it->get<std::string>();
-    return true;
-}
-
-bool looks_like_sid(std::string_view s) {
-    if (s.substr(0, 4) != "S-1-" || s.size() < 5) return false;
-    return std::all_of(s.begin() + 4, s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '-'; }) &&
-           s.back() != '-' && s.find("--") == std::string_view::npos;
-}
-
-}  // namespace
+using journal::looks_like_sid;
+using journal::read_string;
+using journal::read_unsigned;
 
 std::string make_grant_journal_id(std::uint32_t pid, std::uint64_t start_time, std::uint64_t sequence) {
     return fmt::format("{}-{:016x}-{}", pid, start_time, sequence);
@@ -86,25 +57,10 @@ std::string grant_journal_entry_text(const GrantJournalEntry& e) {
 std::optional<GrantJournalEntry> parse_grant_journal_entry(std::string_view text, std::string& error) {
     error.clear();
     json j;
-    try {
-        j = json::parse(text.begin(), text.end());
-    } catch (const json::exception& ex) {
-        error = fmt::format("not JSON: {}", ex.what());
-        return std::nullopt;
-    }
-    if (!j.is_object()) {
-        error = "not a JSON object";
-        return std::nullopt;
-    }
+    if (!journal::parse_versioned_object(text, kGrantJournalVersion, j, error)) return std::nullopt;
     constexpr auto k32 = std::numeric_limits<std::uint32_t>::max();
     constexpr auto k64 = std::numeric_limits<std::uint64_t>::max();
-    std::uint64_t version = 0, pid = 0, start = 0, session = 0, mask = 0;
-    if (!read_unsigned(j, "version", k32, version, error)) return std::nullopt;
-    if (version != static_cast<std::uint64_t>(kGrantJournalVersion)) {
-        // A newer format may mean something we would get wrong: report it, do not guess.
-        error = fmt::format("field 'version': {} is not the supported version {}", version, kGrantJournalVersion);
-        return std::nullopt;
-    }
+    std::uint64_t pid = 0, start = 0, session = 0, mask = 0;
     GrantJournalEntry e;
     std::string kind;
     if (!read_string(j, "id", e.id, error) || !read_unsigned(j, "owner_pid", k32, pid, error) ||
@@ -139,14 +95,7 @@ std::optional<GrantJournalEntry> parse_grant_journal_entry(std::string_view text
         error = "field 'owner_pid': 0 is the idle process, never a launcher";
         return std::nullopt;
     }
-    const auto name = split_grant_object_name(e.object_name);
-    const bool is_desktop = e.object_kind == ObjectKind::desktop;
-    if (name.station.empty() || (is_desktop && (name.desktop.empty() || name.desktop.find('\\') != std::string::npos)) ||
-        (!is_desktop && e.object_name.find('\\') != std::string::npos)) {
-        error = fmt::format("field 'object_name': '{}' is not a {} name", e.object_name,
-                            is_desktop ? "\"Station\\\\Desk\"" : "window station");
-        return std::nullopt;
-    }
+    if (!journal::check_object_name(e.object_kind, e.object_name, error)) return std::nullopt;
     if (!looks_like_sid(e.sid)) {
         error = fmt::format("field 'sid': '{}' is not an S-1-... SID", e.sid);
         return std::nullopt;
@@ -158,28 +107,31 @@ std::optional<GrantJournalEntry> parse_grant_journal_entry(std::string_view text
     return e;
 }
 
-GrantEntryDecision decide_grant_entry(const GrantJournalEntry& entry, const GrantOwnerFacts& owner,
-                                      std::uint32_t current_session_id) noexcept {
+JournalOwner decide_journal_owner(std::uint64_t journaled_start_time, const GrantOwnerFacts& owner) noexcept {
     using State = GrantOwnerFacts::State;
-    bool stale = false;
     switch (owner.state) {
         case State::not_found:
-        case State::exited: stale = true; break;
+        case State::exited: return JournalOwner::gone;
         case State::running:
-            if (!owner.start_time) return GrantEntryDecision::undecided;
-            if (*owner.start_time == entry.owner_start_time) return GrantEntryDecision::owned;
-            stale = true;  // the pid was reused by a later process
-            break;
+            if (!owner.start_time) return JournalOwner::undecided;
+            // Another start time: the pid was reused by a later process.
+            return *owner.start_time == journaled_start_time ? JournalOwner::alive : JournalOwner::gone;
         case State::unknown:
             // m8: whether it runs cannot be told (no SYNCHRONIZE handle), but a start time that
             // differs from the journaled one proves the pid names another process: the owner is gone.
-            if (owner.start_time && *owner.start_time != entry.owner_start_time) {
-                stale = true;
-                break;
-            }
-            return GrantEntryDecision::undecided;
+            if (owner.start_time && *owner.start_time != journaled_start_time) return JournalOwner::gone;
+            return JournalOwner::undecided;
     }
-    if (!stale) return GrantEntryDecision::undecided;
+    return JournalOwner::undecided;
+}
+
+GrantEntryDecision decide_grant_entry(const GrantJournalEntry& entry, const GrantOwnerFacts& owner,
+                                      std::uint32_t current_session_id) noexcept {
+    switch (decide_journal_owner(entry.owner_start_time, owner)) {
+        case JournalOwner::alive: return GrantEntryDecision::owned;
+        case JournalOwner::undecided: return GrantEntryDecision::undecided;
+        case JournalOwner::gone: break;
+    }
     // "WinSta0\\Default" names a different object in every session: only repair where it was made.
     return entry.owner_session_id == current_session_id ? GrantEntryDecision::repair
                                                         : GrantEntryDecision::other_session;

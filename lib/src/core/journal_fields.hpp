@@ -1,0 +1,31 @@
+// Field readers and checks shared by the journals' parsers (grant_journal.cpp, pool_journal.cpp):
+// one wording for every "field 'x': ..." error, one rule for what an object name and a SID look like.
+// Private to the core.
+#pragma once
+
+#include "safelaunch/access_rights.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace safelaunch::journal {
+
+// Reads an unsigned field no larger than `max`; sets `error` and returns false otherwise.
+bool read_unsigned(const nlohmann::json& j, const char* key, std::uint64_t max, std::uint64_t& out,
+                   std::string& error);
+bool read_string(const nlohmann::json& j, const char* key, std::string& out, std::string& error);
+
+// "S-1-" followed by digits and single dashes (the journals hold canonical SIDs only).
+[[nodiscard]] bool looks_like_sid(std::string_view s);
+
+// A window station's name has no '\'; a desktop's is "Station\Desk" with both parts non-empty.
+// Sets `error` ("field 'object_name': ...") when not.
+bool check_object_name(ObjectKind kind, std::string_view object_name, std::string& error);
+
+// Parses `text` as one JSON object and checks its "version" field against `version`.
+bool parse_versioned_object(std::string_view text, std::uint64_t version, nlohmann::json& out, std::string& error);
+
+}  // namespace safelaunch::journal
