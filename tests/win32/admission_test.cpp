@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -312,6 +314,86 @@ TEST(RunAdmission, WithoutTheOptionAdmissionIsNull) {
     ASSERT_FALSE(j.is_discarded()) << text;
     ASSERT_TRUE(j.contains("admission"));
     EXPECT_TRUE(j["admission"].is_null());
+}
+
+std::string read_and_delete(const std::string& path) {
+    std::string text;
+    {
+        std::ifstream in(path, std::ios::binary);
+        std::stringstream s;
+        s << in.rdbuf();
+        text = s.str();
+    }
+    ::DeleteFileA(path.c_str());
+    return text;
+}
+
+struct ToolRun {
+    std::uint32_t code = 0;
+    std::string out, err;
+};
+
+// `program` (a copy of safelaunch.exe) with `args`, stdout and stderr captured.
+ToolRun run_copy(const std::string& program, std::vector<std::string> args) {
+    const auto base = test::exe_dir() + "\\" + test::unique_name("admission-run");
+    LaunchRequest r;
+    r.program = program;
+    r.args = std::move(args);
+    r.stdio.out.kind = StdStream::Kind::file;
+    r.stdio.out.path = base + ".out";
+    r.stdio.err.kind = StdStream::Kind::file;
+    r.stdio.err.path = base + ".err";
+    ToolRun t;
+    t.code = launch_process(r).wait();
+    t.out = read_and_delete(base + ".out");
+    t.err = read_and_delete(base + ".err");
+    return t;
+}
+
+// safelaunch.exe copied to a folder without safelaunch-probe.exe: the trial cannot run, so `run`
+// refuses at once with heap.desktop.headroom_unknown and exits 125, instead of holding 30 s.
+class RunWithoutProbe : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = test::exe_dir() + "\\" + test::unique_name("no-probe");
+        ASSERT_TRUE(::CreateDirectoryA(dir_.c_str(), nullptr)) << ::GetLastError();
+        tool_ = dir_ + "\\safelaunch.exe";
+        ASSERT_TRUE(::CopyFileA(tool_path("safelaunch").c_str(), tool_.c_str(), TRUE)) << ::GetLastError();
+    }
+    void TearDown() override {
+        ::DeleteFileA(tool_.c_str());
+        ::RemoveDirectoryA(dir_.c_str());
+    }
+    std::string dir_, tool_;
+};
+
+TEST_F(RunWithoutProbe, JsonSaysHeadroomUnknownAndExits125) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto t = run_copy(tool_, {"run", "--json", "--hold-for-headroom=30", "--", child_path("child_exit"), "0"});
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 20s) << "refused at once, not after the hold";
+    EXPECT_EQ(t.code, 125u) << t.out << t.err;
+    const auto j = nlohmann::json::parse(t.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << t.out;
+    EXPECT_EQ(j["not_started"], "headroom_unknown");
+    EXPECT_EQ(j["verdict"], "blocked");
+    EXPECT_TRUE(j["exit_code"].is_null());
+    EXPECT_EQ(j["admission"]["admitted"], false);
+    EXPECT_EQ(j["admission"]["waits"], 0);
+    const auto& findings = j["findings"];
+    EXPECT_TRUE(std::any_of(findings.begin(), findings.end(),
+                            [](const nlohmann::json& f) { return f["id"] == "heap.desktop.headroom_unknown"; }))
+        << t.out;
+}
+
+TEST_F(RunWithoutProbe, HumanReportNamesTheFindingOnStderr) {
+    const auto t = run_copy(tool_, {"run", "--hold-for-headroom=30", "--", child_path("child_exit"), "0"});
+    EXPECT_EQ(t.code, 125u) << t.err;
+    EXPECT_TRUE(t.out.empty()) << t.out;
+    EXPECT_NE(t.err.find("heap.desktop.headroom_unknown"), std::string::npos) << t.err;
+    EXPECT_NE(t.err.find("safelaunch: not started: the desktop's headroom could not be measured"), std::string::npos)
+        << t.err;
+    EXPECT_NE(t.err.find("canary not run"), std::string::npos) << t.err;
+    EXPECT_EQ(t.err.find("safelaunch: holding:"), std::string::npos) << "no wait for a probe that is missing";
 }
 
 }  // namespace
