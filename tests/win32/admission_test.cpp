@@ -389,6 +389,7 @@ TEST_F(RunWithoutProbe, HumanReportNamesTheFindingOnStderr) {
     const auto t = run_copy(tool_, {"run", "--hold-for-headroom=30", "--", child_path("child_exit"), "0"});
     EXPECT_EQ(t.code, 125u) << t.err;
     EXPECT_TRUE(t.out.empty()) << t.out;
+    EXPECT_NE(t.err.find("safelaunch: admission verdict: blocked"), std::string::npos) << t.err;
     EXPECT_NE(t.err.find("heap.desktop.headroom_unknown"), std::string::npos) << t.err;
     EXPECT_NE(t.err.find("safelaunch: not started: the desktop's headroom could not be measured"), std::string::npos)
         << t.err;

@@ -166,9 +166,15 @@ int run_run(const RunOptions& o) {
         std::vector<Finding> notable;  // info findings stay in --json and `check`
         std::copy_if(findings.begin(), findings.end(), std::back_inserter(notable),
                      [](const Finding& f) { return f.severity != Severity::info; });
-        std::cerr << "safelaunch: pre-flight verdict: " << to_string(out.preflight.analysis.verdict) << '\n';
+        const bool by_admission = out.not_started && (*out.not_started == win32::NotStartedReason::no_headroom ||
+                                                      *out.not_started == win32::NotStartedReason::headroom_unknown);
+        std::cerr << "safelaunch: " << (by_admission ? "admission" : "pre-flight")
+                  << " verdict: " << to_string(out.preflight.analysis.verdict) << '\n';
         print_findings(std::cerr, notable);
     }
+    if (out.admission && out.admission->admitted && out.admission->waits > 0)
+        std::cerr << fmt::format("safelaunch: admitted after {} waits ({:.1f} s held)\n", out.admission->waits,
+                                 static_cast<double>(out.admission->waited.count()) / 1000.0);
     for (const auto& g : out.grants) std::cerr << "safelaunch: granted for this launch (now reverted): " << g << '\n';
     if (out.not_started) std::cerr << "safelaunch: " << not_started_text(out) << '\n';
     if (out.timed_out)
