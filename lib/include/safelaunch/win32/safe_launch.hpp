@@ -50,6 +50,10 @@ struct SafeLaunchOptions {
     // `admission->kb_needed` KB of desktop heap can be allocated on its desktop, announcing every
     // wait, and refuse (NotStartedReason::no_headroom, heap.desktop.no_headroom) once
     // hold_timeout has passed. An empty admission->desktop is filled with the request's desktop.
+    // The trial runs before this launch's grant (`grant`): on a desktop the child's user cannot
+    // open yet, the canary dies as on a full heap (0xC0000142) and the hold ends in no_headroom.
+    // A trial that cannot run at all refuses at once (headroom_unknown). waited includes the
+    // trials' own run time (a canary start each).
     std::optional<AdmissionPolicy> admission;
     // Where the headroom is read: nullptr = a TrialHeadroom (the canary with --alloc-kb, as the
     // request's token on its desktop; win32/trial_headroom.hpp). Not owned; tests inject one.
