@@ -8,8 +8,10 @@ inline constexpr int kFindings = 1;      // explain/heap/analyze: an error-sever
 inline constexpr int kUsage = 2;         // bad command line or bad input value (not for `run`)
 // `run` follows env/timeout: it exits with the child's code, or one of these.
 inline constexpr int kTimedOut = 124;    // --timeout ended the child (as coreutils `timeout` does)
-inline constexpr int kToolFailed = 125;  // safelaunch itself failed, or bad usage of `run`
-inline constexpr int kNotStarted = 126;  // refused by pre-flight, or CreateProcess failed
+inline constexpr int kToolFailed = 125;  // safelaunch itself failed (also: --hold-for-headroom could
+                                         // not measure, heap.desktop.headroom_unknown), or bad usage of `run`
+inline constexpr int kNotStarted = 126;  // refused by pre-flight or by --hold-for-headroom
+                                         // (heap.desktop.no_headroom), or CreateProcess failed
 inline constexpr int kNotFound = 127;    // the program was not found
 
 }  // namespace safelaunch::cli

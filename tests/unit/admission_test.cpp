@@ -194,6 +194,51 @@ TEST(Admission, WakesEarlyWhenASiblingExits) {
     EXPECT_EQ(source.asked.size(), 3u);
 }
 
+// A source that cannot measure (the trial's canary could not run) is not "no room": admit() stops
+// at that reading, without waiting out the hold, and refuses with its own finding and reason.
+TEST(Admission, AnUnmeasurableReadingRefusesAtOnceWithTheReason) {
+    HeadroomReading cannot;
+    cannot.unmeasurable = "canary not run: CreateProcessW(x.exe) failed: 2";
+    ScriptedSource source({{false, 5u}, cannot});
+    FakeClock clock;
+    int announced = 0;
+    const auto r = admit(policy(60s), source, clock, [&](const AdmissionWait&) { ++announced; });
+    EXPECT_FALSE(r.admitted);
+    EXPECT_EQ(source.asked.size(), 2u);
+    EXPECT_EQ(clock.asked, (std::vector<milliseconds>{100ms}));  // one wait (the first reading), no more
+    EXPECT_EQ(announced, 1);
+    EXPECT_EQ(r.last_free_kb, 5u);
+    ASSERT_TRUE(r.refusal);
+    EXPECT_EQ(r.refusal->id, "heap.desktop.headroom_unknown");
+    EXPECT_EQ(r.refusal->severity, Severity::error);
+    EXPECT_EQ(r.refusal->message,
+              "whether 16 KB of desktop heap fits on Service-0x0-3e7$\\Default could not be measured, so the launch "
+              "was not admitted (a hold cannot help: the measurement itself failed)");
+    EXPECT_EQ(r.refusal->evidence, "canary not run: CreateProcessW(x.exe) failed: 2; after 0.1 s over 1 waits");
+}
+
+// Even a reading that says it fits is not trusted when the source also says it could not measure.
+TEST(Admission, UnmeasurableWinsOverFits) {
+    HeadroomReading odd;
+    odd.fits = true;
+    odd.unmeasurable = "why";
+    ScriptedSource source({odd});
+    FakeClock clock;
+    const auto r = admit(policy(0ms), source, clock);
+    EXPECT_FALSE(r.admitted);
+    ASSERT_TRUE(r.refusal);
+    EXPECT_EQ(r.refusal->id, "heap.desktop.headroom_unknown");
+}
+
+TEST(Admission, DescribeAWaitAsOneProgressLine) {
+    AdmissionWait w{2, 16, 12u, 300ms, 200ms, 59700ms};
+    EXPECT_EQ(describe(w, "Service-0x0-3e7$\\Default"),
+              "holding: need 16 KB on Service-0x0-3e7$\\Default, free ~12 KB, wait 2, next try in 200 ms, 59.7 s left");
+    w.free_kb.reset();
+    EXPECT_EQ(describe(w, ""),
+              "holding: need 16 KB on the target desktop, free unknown, wait 2, next try in 200 ms, 59.7 s left");
+}
+
 TEST(SteadyAdmissionClock, ANotifyBeforeTheWaitIsKept) {
     SteadyAdmissionClock clock;
     clock.notify();

@@ -1,11 +1,14 @@
-// safelaunch run: pre-flight, launch, wait, and explain a DLL-initialisation death.
-// Exits with the child's code, or 125 (safelaunch failed / bad usage), 126 (not started:
-// refused by pre-flight or CreateProcess failed), 127 (program not found).
+// safelaunch run: [hold for headroom,] pre-flight, launch, wait, and explain a DLL-initialisation
+// death. Exits with the child's code, or 125 (safelaunch failed / bad usage), 126 (not started:
+// refused by pre-flight or admission, or CreateProcess failed), 127 (program not found).
 #include "cli.hpp"
 #include "exit_codes.hpp"
 #include "target_options.hpp"
 
+#include "safelaunch/admission.hpp"
+#include "safelaunch/analysis.hpp"
 #include "safelaunch/error_mode.hpp"
+#include "safelaunch/heap_budget.hpp"
 #include "safelaunch/exit_code.hpp"
 #include "safelaunch/json.hpp"
 #include "safelaunch/win32/user32_api.hpp"
@@ -21,6 +24,13 @@
 namespace safelaunch::cli {
 namespace {
 
+// --hold-for-headroom without a value: long enough for a few siblings to finish, short enough
+// that a stuck desktop is reported within a minute.
+constexpr double kDefaultHoldSeconds = 60.0;
+// --need-kb by default: the heap model's cost of one process on its desktop (kServiceProcessKb,
+// the field figure of ~7 KB per service process).
+constexpr std::uint32_t kDefaultNeedKb = kServiceProcessKb;
+
 struct RunOptions {
     TargetOptions target;
     bool grant = false;
@@ -28,6 +38,8 @@ struct RunOptions {
     bool no_preflight = false;  // launch, wait, post-mortem; this process never loads user32
     std::optional<double> timeout_s;
     std::string error_ui = "suppress";  // --error-ui
+    std::optional<double> hold_s;       // --hold-for-headroom[=SECONDS]
+    std::uint32_t need_kb = kDefaultNeedKb;  // --need-kb
 };
 
 std::string_view to_string(win32::NotStartedReason r) {
@@ -36,6 +48,8 @@ std::string_view to_string(win32::NotStartedReason r) {
         case win32::NotStartedReason::grant_failed: return "grant_failed";
         case win32::NotStartedReason::launch_failed: return "launch_failed";
         case win32::NotStartedReason::token_failed: return "token_failed";
+        case win32::NotStartedReason::no_headroom: return "no_headroom";
+        case win32::NotStartedReason::headroom_unknown: return "headroom_unknown";
     }
     return "unknown";
 }
@@ -47,10 +61,12 @@ int exit_status(const win32::Outcome& out) {
     if (out.exit_code) return static_cast<int>(*out.exit_code);
     if (!out.not_started) return kToolFailed;
     switch (*out.not_started) {
-        case win32::NotStartedReason::refused: return kNotStarted;
+        case win32::NotStartedReason::refused:
+        case win32::NotStartedReason::no_headroom: return kNotStarted;
         case win32::NotStartedReason::launch_failed: return tool_exit_code(out.launch_failure->kind);
         case win32::NotStartedReason::grant_failed:
-        case win32::NotStartedReason::token_failed: return kToolFailed;
+        case win32::NotStartedReason::token_failed:
+        case win32::NotStartedReason::headroom_unknown: return kToolFailed;
     }
     return kToolFailed;
 }
@@ -69,8 +85,31 @@ std::string not_started_text(const win32::Outcome& out) {
             return "the grant failed: " + (out.failure ? out.failure->describe() : std::string("unknown error"));
         case win32::NotStartedReason::token_failed:
             return "the target token could not be had: " + (out.failure ? out.failure->describe() : std::string());
+        case win32::NotStartedReason::no_headroom:
+            return "not started: no room on the desktop within the hold (heap.desktop.no_headroom)";
+        case win32::NotStartedReason::headroom_unknown:
+            return "not started: the desktop's headroom could not be measured (heap.desktop.headroom_unknown)";
     }
     return {};
+}
+
+// --json's "admission": null without --hold-for-headroom.
+nlohmann::json admission_json(const win32::Outcome& out, const RunOptions& o) {
+    if (!o.hold_s) return nullptr;
+    nlohmann::json j{{"kb_needed", o.need_kb}, {"hold_s", *o.hold_s}};
+    if (!out.admission) {  // not reached: refused (or failed) before the hold
+        j["admitted"] = nullptr;
+        j["waits"] = 0;
+        j["waited_ms"] = 0;
+        j["last_free_kb"] = nullptr;
+        return j;
+    }
+    const auto& a = *out.admission;
+    j["admitted"] = a.admitted;
+    j["waits"] = a.waits;
+    j["waited_ms"] = a.waited.count();
+    j["last_free_kb"] = a.last_free_kb ? nlohmann::json(*a.last_free_kb) : nlohmann::json(nullptr);
+    return j;
 }
 
 int run_run(const RunOptions& o) {
@@ -90,6 +129,16 @@ int run_run(const RunOptions& o) {
         options.repair_stale_grants = false;
         options.connect = false;
     }
+    if (o.hold_s) {
+        AdmissionPolicy policy;
+        policy.kb_needed = o.need_kb;
+        policy.hold_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(*o.hold_s * 1000.0));
+        policy.desktop = request.desktop && !request.desktop->empty() ? *request.desktop : "the inherited desktop";
+        options.admission = policy;
+        options.admission_announce = [desktop = policy.desktop](const AdmissionWait& w) {
+            std::cerr << "safelaunch: " << describe(w, desktop) << std::endl;  // one line per wait
+        };
+    }
     const auto out = win32::safe_launch_and_wait(request, options);
     const auto status = exit_status(out);
     const auto& findings = out.preflight.analysis.preflight;
@@ -107,6 +156,7 @@ int run_run(const RunOptions& o) {
                          {"status", status},
                          {"error_mode", out.error_mode ? nlohmann::json(*out.error_mode) : nlohmann::json(nullptr)},
                          {"preflight", !o.no_preflight},
+                         {"admission", admission_json(out, o)},
                          {"self_connect", win32::self_connect_facts()}};
         print_json(j);
         return status;
@@ -116,9 +166,15 @@ int run_run(const RunOptions& o) {
         std::vector<Finding> notable;  // info findings stay in --json and `check`
         std::copy_if(findings.begin(), findings.end(), std::back_inserter(notable),
                      [](const Finding& f) { return f.severity != Severity::info; });
-        std::cerr << "safelaunch: pre-flight verdict: " << to_string(out.preflight.analysis.verdict) << '\n';
+        const bool by_admission = out.not_started && (*out.not_started == win32::NotStartedReason::no_headroom ||
+                                                      *out.not_started == win32::NotStartedReason::headroom_unknown);
+        std::cerr << "safelaunch: " << (by_admission ? "admission" : "pre-flight")
+                  << " verdict: " << to_string(out.preflight.analysis.verdict) << '\n';
         print_findings(std::cerr, notable);
     }
+    if (out.admission && out.admission->admitted && out.admission->waits > 0)
+        std::cerr << fmt::format("safelaunch: admitted after {} waits ({:.1f} s held)\n", out.admission->waits,
+                                 static_cast<double>(out.admission->waited.count()) / 1000.0);
     for (const auto& g : out.grants) std::cerr << "safelaunch: granted for this launch (now reverted): " << g << '\n';
     if (out.not_started) std::cerr << "safelaunch: " << not_started_text(out) << '\n';
     if (out.timed_out)
@@ -158,9 +214,29 @@ void add_run(CLI::App& app, Command& cmd) {
                     "instead of waiting on a dialog nobody may see), inherit (safelaunch's own mode), system "
                     "(CREATE_DEFAULT_ERROR_MODE: the system default, dialogs shown)")
         ->check(CLI::IsMember({"suppress", "inherit", "system"}));
-    sub->footer("Exit status: the child's exit code; 124 --timeout ended the child, 125 safelaunch failed or bad usage, 126 not started (refused by "
-                "the pre-flight check, or CreateProcess failed), 127 program not found.\nsafelaunch loads user32 only for the "
-                "pre-flight; with --no-preflight it never does.");
+    auto* hold = sub->add_option(
+                        "--hold-for-headroom", o->hold_s,
+                        fmt::format("before the launch, hold until --need-kb KB of desktop heap can be allocated on the "
+                                    "target desktop (a trial: safelaunch-probe --alloc-kb as the child's user), retrying "
+                                    "with backoff and one line on stderr per wait; refuse after SECONDS (default {:g}; "
+                                    "0: try once) with heap.desktop.no_headroom, exit 126. Give the value as "
+                                    "--hold-for-headroom=SECONDS",
+                                    kDefaultHoldSeconds))
+                      ->expected(0, 1)
+                      ->default_str(fmt::format("{:g}", kDefaultHoldSeconds))
+                      ->type_name("SECONDS")
+                      ->check(CLI::Range(0.0, 31536000.0));
+    sub->add_option("--need-kb", o->need_kb,
+                    fmt::format("with --hold-for-headroom: the desktop heap the child needs to start, in KB (default "
+                                "{}: the heap model's cost of one process; at most {}, what one trial can allocate)",
+                                kDefaultNeedKb, kCanaryMaxAllocKb))
+        ->check(CLI::Range(1u, kCanaryMaxAllocKb))
+        ->needs(hold);
+    sub->footer("Exit status: the child's exit code; 124 --timeout ended the child, 125 safelaunch failed or bad usage "
+                "(also: --hold-for-headroom could not measure the headroom, heap.desktop.headroom_unknown), 126 not "
+                "started (refused by the pre-flight check, no room on the desktop within --hold-for-headroom, or "
+                "CreateProcess failed), 127 program not found.\nsafelaunch loads user32 only for the pre-flight; with "
+                "--no-preflight it never does.");
     cmd.usage_exit = kToolFailed;
     sub->callback([&cmd, o] { cmd.run = [o] { return run_run(*o); }; });
 }

@@ -10,6 +10,11 @@
 //   heap.desktop.no_headroom   error   kb_needed could not be allocated on the desktop within the
 //                                      hold timeout; evidence: needed KB, last known free KB,
 //                                      how long it waited and how many waits
+//   heap.desktop.headroom_unknown error   the headroom source could not measure at all (the trial's
+//                                      canary could not run: probe missing, CreateProcess* failed,
+//                                      timed out, or it stopped for a reason that is not the heap);
+//                                      the launch is refused at once, never held: waiting would
+//                                      not make a missing probe appear
 #pragma once
 
 #include "safelaunch/finding.hpp"
@@ -36,6 +41,9 @@ struct AdmissionPolicy {
 struct HeadroomReading {
     bool fits = false;                     // kb_needed can be allocated now
     std::optional<std::uint32_t> free_kb;  // what is free, when the source can tell
+    // Set when the source could not measure (why, one line): not "no room". admit() stops at once
+    // and refuses with heap.desktop.headroom_unknown.
+    std::optional<std::string> unmeasurable{};
 };
 
 class HeadroomSource {
@@ -80,12 +88,16 @@ struct AdmissionWait {
 };
 using AdmissionAnnounce = std::function<void(const AdmissionWait&)>;
 
+// The progress line of one wait, without a newline: "holding: need 16 KB on <desktop>, free ~12 KB
+// (or: free unknown), wait 2, next try in 200 ms, 59.7 s left".
+[[nodiscard]] std::string describe(const AdmissionWait& wait, const std::string& desktop);
+
 struct AdmissionResult {
     bool admitted = false;
     std::uint32_t waits = 0;
     std::chrono::milliseconds waited{0};
     std::optional<std::uint32_t> last_free_kb;
-    std::optional<Finding> refusal;  // heap.desktop.no_headroom when not admitted
+    std::optional<Finding> refusal;  // heap.desktop.no_headroom (or .headroom_unknown) when not admitted
 };
 
 // The n-th wait (1-based) of the backoff: first_wait * 2^(n-1), at most max_wait (and at least 1 ms,
@@ -97,7 +109,12 @@ struct AdmissionResult {
 [[nodiscard]] Finding no_headroom_finding(const AdmissionPolicy& policy, std::optional<std::uint32_t> last_free_kb,
                                           std::chrono::milliseconds waited, std::uint32_t waits);
 
-// Reads the source until it fits (admitted) or hold_timeout has passed since the start (refused).
+// The refusal when the source could not measure (`why`: HeadroomReading::unmeasurable).
+[[nodiscard]] Finding headroom_unknown_finding(const AdmissionPolicy& policy, const std::string& why,
+                                               std::chrono::milliseconds waited, std::uint32_t waits);
+
+// Reads the source until it fits (admitted) or hold_timeout has passed since the start (refused),
+// or the source says it cannot measure (refused at once, heap.desktop.headroom_unknown).
 // Between readings: announce (if set), then clock.wait_for(backoff, cut to the time left). An
 // early wake-up reads again at once; the backoff still grows, so a busy desktop whose siblings
 // keep exiting without making room is not polled faster and faster.

@@ -58,6 +58,26 @@ Finding no_headroom_finding(const AdmissionPolicy& policy, std::optional<std::ui
         "wait for processes on that desktop to exit, hold longer, or launch on a desktop with a larger heap"};
 }
 
+std::string describe(const AdmissionWait& w, const std::string& desktop) {
+    return fmt::format("holding: need {} KB on {}, free {}, wait {}, next try in {} ms, {:.1f} s left", w.kb_needed,
+                       desktop.empty() ? std::string("the target desktop") : desktop,
+                       w.free_kb ? fmt::format("~{} KB", *w.free_kb) : std::string("unknown"), w.wait_number,
+                       w.next_wait.count(), static_cast<double>(w.remaining.count()) / 1000.0);
+}
+
+Finding headroom_unknown_finding(const AdmissionPolicy& policy, const std::string& why, milliseconds waited,
+                                 std::uint32_t waits) {
+    const std::string where = policy.desktop.empty() ? "the target desktop" : policy.desktop;
+    return Finding{
+        "heap.desktop.headroom_unknown", Severity::error,
+        fmt::format("whether {} KB of desktop heap fits on {} could not be measured, so the launch was not admitted "
+                    "(a hold cannot help: the measurement itself failed)",
+                    policy.kb_needed, where),
+        fmt::format("{}; after {} over {} waits", why, seconds(waited), waits),
+        "make the trial possible (safelaunch-probe.exe beside safelaunch, runnable as the child's user), or launch "
+        "without admission control"};
+}
+
 AdmissionResult admit(const AdmissionPolicy& policy, HeadroomSource& source, AdmissionClock& clock,
                       const AdmissionAnnounce& announce) {
     AdmissionResult out;
@@ -66,6 +86,10 @@ AdmissionResult admit(const AdmissionPolicy& policy, HeadroomSource& source, Adm
         const auto reading = source.read(policy.kb_needed);
         if (reading.free_kb) out.last_free_kb = reading.free_kb;
         out.waited = since(start, clock.now());
+        if (reading.unmeasurable) {
+            out.refusal = headroom_unknown_finding(policy, *reading.unmeasurable, out.waited, out.waits);
+            return out;
+        }
         if (reading.fits) {
             out.admitted = true;
             return out;

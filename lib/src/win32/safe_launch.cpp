@@ -9,6 +9,7 @@
 #include "safelaunch/win32/security.hpp"
 #include "safelaunch/win32/system_facts.hpp"
 #include "safelaunch/win32/token.hpp"
+#include "safelaunch/win32/trial_headroom.hpp"
 #include "safelaunch/win32/user32_api.hpp"
 #include "safelaunch/win32/user_object.hpp"
 
@@ -500,7 +501,45 @@ unique_handle open_child_token(const Child& child, std::error_code& ec, ApiFailu
     return token;
 }
 
+// Admission control (options.admission): holds until the desktop has room, before any process of
+// the request exists. False: refused, with the finding in the pre-flight and the reason set.
+bool admitted(const LaunchRequest& request, const SafeLaunchOptions& options, Outcome& out) {
+    if (!options.admission) return true;
+    auto policy = *options.admission;
+    if (policy.desktop.empty())
+        policy.desktop = request.desktop && !request.desktop->empty() ? *request.desktop : "the inherited desktop";
+    std::optional<TrialHeadroom> trial;
+    HeadroomSource* source = options.headroom;
+    if (!source) source = &trial.emplace(request, options);
+    SteadyAdmissionClock own_clock;
+    AdmissionClock& clock = options.admission_clock ? *options.admission_clock : own_clock;
+    out.admission = admit(policy, *source, clock, options.admission_announce);
+    if (out.admission->admitted) return true;
+    const bool unknown = out.admission->refusal && out.admission->refusal->id == "heap.desktop.headroom_unknown";
+    out.not_started = unknown ? NotStartedReason::headroom_unknown : NotStartedReason::no_headroom;
+    if (out.admission->refusal) out.preflight.analysis.preflight.push_back(*out.admission->refusal);
+    out.preflight.analysis.verdict = Verdict::blocked;
+    return false;
+}
+
 }  // namespace
+
+ExitSignal& ExitSignal::operator=(ExitSignal&& other) noexcept {
+    if (this != &other) {
+        fire();
+        clock_ = std::move(other.clock_);
+    }
+    return *this;
+}
+
+void ExitSignal::fire() noexcept {
+    if (auto clock = std::exchange(clock_, nullptr)) {
+        try {
+            clock->notify();
+        } catch (...) {  // std::mutex::lock may throw in theory; a missed wake only delays a sibling
+        }
+    }
+}
 
 SafeChild safe_launch(const LaunchRequest& request, const SafeLaunchOptions& options) {
     SafeChild sc;
@@ -517,11 +556,14 @@ SafeChild safe_launch(const LaunchRequest& request, const SafeLaunchOptions& opt
     LaunchFailure lf;
     sc.had_console_ = child_gets_a_console(request);
     if (request.check == CheckPolicy::none) {
+        if (!admitted(request, options, out)) return sc;
         sc.started_utc_ = utc_now();
         sc.child_ = launch_process(request, ec, &lf);
         if (!sc.child_.valid()) {
             out.not_started = NotStartedReason::launch_failed;
             out.launch_failure = lf;
+        } else {
+            sc.exited_ = ExitSignal(options.admission_clock);
         }
         out.error_mode = sc.child_.error_mode();
         return sc;
@@ -538,6 +580,7 @@ SafeChild safe_launch(const LaunchRequest& request, const SafeLaunchOptions& opt
             return sc;
         }
     }
+    if (!admitted(request, options, out)) return sc;
 
     // The child as it will run, but suspended: its token and session are facts, not a prediction
     // (a RunAsLogon child has the caller's logon SID; a token may be of another session).
@@ -592,6 +635,8 @@ SafeChild safe_launch(const LaunchRequest& request, const SafeLaunchOptions& opt
         out.launch_failure =
             LaunchFailure{LaunchFailureKind::not_startable,
                           ApiFailure{"ResumeThread", fmt::format("the suspended child of {}", request.program), ec}};
+    } else {
+        sc.exited_ = ExitSignal(options.admission_clock);
     }
     out.error_mode = sc.child_.error_mode();
     return sc;
@@ -621,6 +666,7 @@ Outcome SafeChild::wait() {
                                                     std::chrono::steady_clock::now() - child_.started())
                                                     .count());
     out.exit_code = code;
+    exited_.fire();  // wakes a sibling held for headroom now, not after the post-mortem
     if (code && !out.timed_out && worth_a_post_mortem(*code)) {
         // Post-mortem: the same facts again (with any grant still in place: what the child saw),
         // the Win32k events since the launch, and the canary on that desktop.

@@ -7,6 +7,7 @@
 // Gathering lives here (Win32); every decision is made by safelaunch::analyze() on the facts.
 #pragma once
 
+#include "safelaunch/admission.hpp"
 #include "safelaunch/analysis.hpp"
 #include "safelaunch/error.hpp"
 #include "safelaunch/facts.hpp"
@@ -17,9 +18,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace safelaunch::win32 {
@@ -42,6 +45,26 @@ struct SafeLaunchOptions {
     // names asked for, the token, the registry, the events and the canary (a process of its own),
     // never a station or desktop read here, so a broken desktop cannot take this process with it.
     bool connect = true;
+
+    // Admission control (issue 8 part 4). Set: before the child is created, hold the launch until
+    // `admission->kb_needed` KB of desktop heap can be allocated on its desktop, announcing every
+    // wait, and refuse (NotStartedReason::no_headroom, heap.desktop.no_headroom) once
+    // hold_timeout has passed. An empty admission->desktop is filled with the request's desktop.
+    // The trial runs before this launch's grant (`grant`): on a desktop the child's user cannot
+    // open yet, the canary dies as on a full heap (0xC0000142) and the hold ends in no_headroom.
+    // A trial that cannot run at all refuses at once (headroom_unknown). waited includes the
+    // trials' own run time (a canary start each).
+    std::optional<AdmissionPolicy> admission;
+    // Where the headroom is read: nullptr = a TrialHeadroom (the canary with --alloc-kb, as the
+    // request's token on its desktop; win32/trial_headroom.hpp). Not owned; tests inject one.
+    HeadroomSource* headroom = nullptr;
+    AdmissionAnnounce admission_announce;  // called before every wait (progress)
+    // Shared by siblings launched with the same options: the SafeChild of each notifies it when
+    // its child is gone (SafeChild::wait(), or its destructor), which wakes a held launch at once
+    // instead of at the end of its backoff. nullptr: a clock of this launch's own (no early wake).
+    // One admitting thread per clock (SteadyAdmissionClock): launchers on several threads each
+    // hold their own clock.
+    std::shared_ptr<SteadyAdmissionClock> admission_clock;
 };
 
 // The token whose rights matter for `request`: the caller's own (a primary duplicate), the given
@@ -90,6 +113,8 @@ enum class NotStartedReason {
     grant_failed,   // --grant could not add its ACE
     launch_failed,  // CreateProcess* (or ResumeThread) failed (see LaunchFailure)
     token_failed,   // the target token could not be had
+    no_headroom,    // admission: no room on the desktop within the hold (heap.desktop.no_headroom)
+    headroom_unknown,  // admission: the headroom could not be measured (heap.desktop.headroom_unknown)
 };
 
 struct Outcome {
@@ -104,6 +129,26 @@ struct Outcome {
     std::optional<LaunchFailure> launch_failure;
     std::optional<ApiFailure> failure;         // token/grant failure detail
     std::optional<ChildErrorMode> error_mode;  // the hard-error mode the child got (when it started)
+    // When SafeLaunchOptions::admission was set: admitted or not, how many waits, how long, the
+    // last free figure; the refusal is also in preflight.analysis.preflight.
+    std::optional<AdmissionResult> admission;
+};
+
+// Notifies the siblings' admission clock (SafeLaunchOptions::admission_clock) once, when the
+// child it belongs to is gone; moved with its SafeChild.
+class ExitSignal {
+public:
+    ExitSignal() = default;
+    explicit ExitSignal(std::shared_ptr<SteadyAdmissionClock> clock) noexcept : clock_(std::move(clock)) {}
+    ExitSignal(ExitSignal&&) noexcept = default;  // a moved-from shared_ptr is empty: no double signal
+    ExitSignal& operator=(ExitSignal&& other) noexcept;
+    ExitSignal(const ExitSignal&) = delete;
+    ExitSignal& operator=(const ExitSignal&) = delete;
+    ~ExitSignal() { fire(); }
+    void fire() noexcept;
+
+private:
+    std::shared_ptr<SteadyAdmissionClock> clock_;
 };
 
 // A child started by safe_launch(), with its pre-flight and its grants. wait() waits (honouring
@@ -129,6 +174,8 @@ private:
     std::string started_utc_;
     bool had_console_ = true;  // the child had a console to attach to (ExitFacts::had_console)
     unique_handle token_;      // the child's own token (TOKEN_QUERY | TOKEN_DUPLICATE), for the post-mortem
+    // Declared before child_: fires after the destructor of child_ has ended the child.
+    ExitSignal exited_;
     // Declared before child_: destroyed after it, so a grant outlives the child it was made for.
     std::vector<ScopedGrant> grants_;
     Child child_;
@@ -137,8 +184,9 @@ private:
 // Creates the child suspended, checks its own token in its own session (and grants, when asked,
 // to that token's logon SID), then resumes it, or terminates it before it has run any code when
 // the verdict is blocked and on_blocking is refuse. RunAsLogon from LocalSystem is refused before
-// any process is made. request.check == none: a plain launch. Never throws for launch-time
-// failures: they are in outcome().
+// any process is made. request.check == none: a plain launch. With options.admission, the hold
+// comes first, before any process of the request is made (only the trial's canaries run).
+// Never throws for launch-time failures: they are in outcome().
 [[nodiscard]] SafeChild safe_launch(const LaunchRequest& request, const SafeLaunchOptions& options = {});
 
 // safe_launch(request, options).wait(): pre-flight, launch, wait, diagnose. Grants are reverted
