@@ -31,18 +31,25 @@ wait "$holder" 2>/dev/null || true
 rm -f "$holder_out"
 
 echo
-echo "--- 4d. A child that dies with 0xC0000142: the post-mortem diagnosis (under Wine it can only be"
-echo "        another DLL's initialiser, and it says so)"
+echo "--- 4d. Will a program connect to a window station at start? Its import closure, read from the"
+echo "        real images (the probe imports USER32 directly; child_exit imports no user32 at all)"
+wshow "$win" imports "$SL_BUILD/mingw/launcher/safelaunch-probe.exe"
+wshow "$win" imports "$children/child_exit.exe"
+echo
+echo "--- 4e. A child that dies with 0xC0000142: the post-mortem diagnosis. It uses the closure: a"
+echo "        program that never loads user32 at start cannot die of its desktop, so both KB 184802"
+echo "        causes are unlikely and another DLL's initialiser is named (under Wine that is all it"
+echo "        can be anyway, and it says so)"
 wshow "$win" run -- "$children/child_exit.exe" 0xC0000142
 echo "        (wine64's own exit status is the Windows code mod 256: 0xC0000142 shows as 66 here;"
 echo "        inside Windows, and in run --json, the full 3221225794 is reported)"
 
 echo
-echo "--- 4e. Facts saved under Wine, analysed natively"
+echo "--- 4f. Facts saved under Wine, analysed natively"
 snapfile=$SL_BUILD/demo-snapshot.json
 wshow "$win" snapshot --desktop "$missing" -o "$snapfile"
 show "$native" analyze "$snapfile"
 
 echo
-echo "--- 4f. The reproducer: what this platform can and cannot show (exit 77 = cannot reproduce here)"
+echo "--- 4g. The reproducer: what this platform can and cannot show (exit 77 = cannot reproduce here)"
 [[ -f $repro ]] && wshow "$repro" all
