@@ -19,8 +19,8 @@ std::string figures(const SessionViewFacts& f) {
 }
 
 std::string failures_reason(const SessionViewFacts& f) {
-    return fmt::format("{} view mapping{} failed in session {} since it started (a count that does not fall when "
-                       "space is freed)",
+    return fmt::format("{} view mapping{} failed in session {} (a count kept for the session's life, not known to "
+                       "fall when space is freed)",
                        f.view_failures, f.view_failures == 1 ? " has" : "s have", f.session_id);
 }
 
