@@ -1,5 +1,6 @@
 // safelaunch heap: desktop heap sizes from SharedSection, the budget of the session's pool, and
-// what to set for the services a machine must run.
+// what to set for the services a machine must run. On Windows also this session's view space
+// (issue 8 part 3): whether one more service desktop (the third value) fits.
 #include "cli.hpp"
 #include "exit_codes.hpp"
 
@@ -7,8 +8,10 @@
 #include "safelaunch/heap_budget.hpp"
 #include "safelaunch/json.hpp"
 #include "safelaunch/os_version.hpp"
+#include "safelaunch/session_view.hpp"
 #include "safelaunch/shared_section.hpp"
 #ifdef _WIN32
+#include "safelaunch/win32/session_view.hpp"
 #include "safelaunch/win32/system_facts.hpp"
 #endif
 
@@ -160,6 +163,19 @@ int run_heap(const HeapOptions& o) {
         out["shared_section"] = nullptr;
     }
 
+    // This machine's session view (Windows only): read, never assumed; "unknown" with the reason.
+    std::optional<SessionViewFacts> view;
+#ifdef _WIN32
+    view = win32::gather_session_view_facts();
+#endif
+    if (view) {
+        const auto desktop_kb = analysis.values ? std::optional<std::uint32_t>(analysis.values->noninteractive_kb)
+                                                : std::nullopt;
+        const auto v = session_view_findings(*view, desktop_kb);
+        findings.insert(findings.end(), v.begin(), v.end());
+    }
+    out["session_view"] = view ? nlohmann::json(*view) : nlohmann::json(nullptr);
+
     const auto verdict = verdict_of(findings);
     if (o.json) {
         out["findings"] = findings;
@@ -186,6 +202,7 @@ int run_heap(const HeapOptions& o) {
                   << (analysis.values ? analysis.values->to_string() : std::string("(unreadable)")) << '\n';
         if (os) std::cout << "Windows: " << describe_os(*os) << '\n';
         if (budget) std::cout << budget->to_text();
+        if (view) std::cout << "Session view: " << view->describe() << '\n';
         if (!findings.empty()) {
             std::cout << "Findings:\n";
             print_findings(std::cout, findings);

@@ -41,6 +41,11 @@
 //   heap.desktop.size_unknown      info     UOI_HEAPSIZE could not be read (Wine, XP)
 //   heap.desktop.small             warning  the target desktop's heap holds fewer processes than
 //                                           expected (or, noninteractive with no expectation, < 512 KB)
+//   heap.session_view.unknown     info     (snapshot with session_view) the session's view space
+//   heap.session_view.exhausted   error      could not be read / a desktop the launch creates (lpDesktop
+//   heap.session_view.low         warning    "" with no Service-0x..$ station yet: the SharedSection
+//   heap.session_view.headroom    info       third value) does not fit / little room / the figures
+//                                           (rules in session_view.hpp)
 //   canary.not_run                 warning  the canary could not be run (probe missing, CreateProcess*
 //                                           failed, timed out, arguments refused): nothing learnt
 //   canary.quota                   warning  it stopped at its USER handle quota (probe exit 6) before

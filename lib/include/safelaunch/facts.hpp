@@ -7,6 +7,7 @@
 
 #include "safelaunch/finding.hpp"
 #include "safelaunch/pe_imports.hpp"
+#include "safelaunch/session_view.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -225,6 +226,9 @@ struct Snapshot {
     // snapshot from before it existed).
     std::optional<ProgramImportsFacts> program_imports;
     std::optional<SelfConnectFacts> self_connect;  // nullopt in snapshots from before it existed
+    // The child's session's view space (issue 8 part 3, safelaunch/session_view.hpp): nullopt when
+    // not gathered (a snapshot from before it existed); known=false when it could not be read.
+    std::optional<SessionViewFacts> session_view;
 };
 
 }  // namespace safelaunch

@@ -12,6 +12,7 @@
 #include "safelaunch/printable.hpp"
 #include "safelaunch/probe_report.hpp"
 #include "safelaunch/sddl.hpp"
+#include "safelaunch/session_view.hpp"
 #include "safelaunch/shared_section.hpp"
 #include "safelaunch/utc_time.hpp"
 
@@ -200,6 +201,17 @@ void check_heap(const Snapshot& s, const std::optional<SharedSection>& ss, const
                                       "this desktop",
                                       interactive ? "second" : "third", *step)
                         : std::string("start fewer processes on this desktop")});
+}
+
+// Session view headroom (issue 8 part 3). The size of the desktop this launch makes Windows create,
+// if any: lpDesktop "" whose Service-0x..$ station does not exist yet gets a new station and
+// Default desktop at the SharedSection third value (unknown without it: no size is guessed).
+// Every other launch connects to a desktop that exists (or is reported missing): nothing new.
+std::optional<std::uint32_t> desktop_kb_created(const Snapshot& s, const std::optional<SharedSection>& ss) {
+    const bool hidden = s.target.spec && s.target.spec->empty();
+    const auto& station = s.target.station_facts;
+    if (!hidden || !station.exists_known || station.exists || !ss) return std::nullopt;
+    return ss->noninteractive_kb;
 }
 
 // CreateProcessAsUserW's documented demands on its caller: SE_INCREASE_QUOTA_NAME "typically",
@@ -546,6 +558,10 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
         }
     }
     if (inspectable) check_heap(s, ss, o, out);
+    if (s.session_view) {
+        auto views = session_view_findings(*s.session_view, desktop_kb_created(s, ss));
+        out.insert(out.end(), views.begin(), views.end());
+    }
     if (s.system.hard_error_mode) check_hard_error_mode(*s.system.hard_error_mode, out);
 
     if (s.canary) check_canary(s, *s.canary, out);

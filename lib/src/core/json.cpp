@@ -339,6 +339,31 @@ void from_json(const json& j, SelfConnectFacts& c) {
     get(j, "startup_desktop", c.startup_desktop);
 }
 
+// SessionViewFacts (issue 8 part 3): the figures are written only when known, so a reader cannot
+// take the zeros of an unknown reading for an empty view space.
+void to_json(json& j, const SessionViewFacts& v) {
+    j = json{{"known", v.known}, {"session_id", v.session_id}, {"source", v.source}};
+    if (v.known) {
+        j["bytes_available"] = v.bytes_available;
+        j["largest_contiguous"] = v.largest_contiguous;
+        j["view_failures"] = v.view_failures;
+    } else {
+        j["unknown_reason"] = v.unknown_reason;
+    }
+}
+void from_json(const json& j, SessionViewFacts& v) {
+    require_object(j, "session_view");
+    get(j, "known", v.known);
+    get(j, "unknown_reason", v.unknown_reason);
+    get(j, "session_id", v.session_id);
+    get(j, "bytes_available", v.bytes_available);
+    get(j, "largest_contiguous", v.largest_contiguous);
+    get(j, "view_failures", v.view_failures);
+    get(j, "source", v.source);
+    if (v.known && (!j.contains("bytes_available") || !j.contains("largest_contiguous")))
+        throw std::invalid_argument("'session_view' is known but lacks bytes_available or largest_contiguous");
+}
+
 void to_json(json& j, const Snapshot& s) {
     j = json{{"schema", s.schema}, {"taken_utc", s.taken_utc}, {"host", s.host}, {"token", s.token},
              {"target", s.target}, {"system", s.system}};
@@ -348,6 +373,7 @@ void to_json(json& j, const Snapshot& s) {
     put(j, "launcher", s.launcher);
     put(j, "program_imports", s.program_imports);
     put(j, "self_connect", s.self_connect);
+    put(j, "session_view", s.session_view);
 }
 void from_json(const json& j, Snapshot& s) {
     require_object(j, "snapshot");
@@ -364,6 +390,7 @@ void from_json(const json& j, Snapshot& s) {
     get(j, "launcher", s.launcher);
     get(j, "program_imports", s.program_imports);
     get(j, "self_connect", s.self_connect);
+    get(j, "session_view", s.session_view);
 }
 
 void to_json(json& j, const ExitCodeInfo& info) {

@@ -7,6 +7,7 @@
 #include "safelaunch/win32/grant_journal.hpp"
 #include "safelaunch/win32/program_imports.hpp"
 #include "safelaunch/win32/security.hpp"
+#include "safelaunch/win32/session_view.hpp"
 #include "safelaunch/win32/system_facts.hpp"
 #include "safelaunch/win32/token.hpp"
 #include "safelaunch/win32/trial_headroom.hpp"
@@ -225,6 +226,10 @@ Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token, const L
     s.system.os = os;
     s.system.subsystems_windows_value = subsystems.windows;
     s.system.stray_shared_section_value = subsystems.stray_shared_section;
+    // The child's session's view space, read on every check (it changes); no user32 needed. A
+    // LogonUserW stand-in (RunAsLogon, predicted) has a session of its own: the child runs in ours.
+    const bool logon_stand_in = std::holds_alternative<RunAsLogon>(request.run_as) && !launcher.token_is_childs;
+    s.session_view = gather_session_view_facts(ec || logon_stand_in ? launcher.session_id : s.token.session_id);
 
     s.target.spec = request.desktop;
     const auto spec = parse_desktop_spec(request.desktop ? std::optional<std::string_view>(*request.desktop)
