@@ -7,6 +7,7 @@
 
 #include "safelaunch/admission.hpp"
 #include "safelaunch/analysis.hpp"
+#include "safelaunch/dacl_census.hpp"
 #include "safelaunch/error_mode.hpp"
 #include "safelaunch/heap_budget.hpp"
 #include "safelaunch/exit_code.hpp"
@@ -40,6 +41,7 @@ struct RunOptions {
     std::string error_ui = "suppress";  // --error-ui
     std::optional<double> hold_s;       // --hold-for-headroom[=SECONDS]
     std::uint32_t need_kb = kDefaultNeedKb;  // --need-kb
+    bool no_contain_tree = false;            // --no-contain-tree
 };
 
 std::string_view to_string(win32::NotStartedReason r) {
@@ -93,6 +95,26 @@ std::string not_started_text(const win32::Outcome& out) {
     return {};
 }
 
+// --json's "tree": null when no child started.
+nlohmann::json tree_json(const win32::Outcome& out) {
+    if (!out.tree) return nullptr;
+    return {{"contained", out.tree->contained},
+            {"note", out.tree->note ? nlohmann::json(*out.tree->note) : nlohmann::json(nullptr)},
+            {"ended", out.tree->ended}};
+}
+
+// --json's "dacl": the ACE count and distinct logon SIDs of the station's and desktop's DACL as
+// the pre-flight read them (null each when not read: --no-preflight, no SD, not readable).
+nlohmann::json dacl_json(const win32::Outcome& out) {
+    const auto one = [](const UserObjectFacts& f) -> nlohmann::json {
+        const auto census = f.sddl ? dacl_census(*f.sddl) : std::nullopt;
+        if (!census) return nullptr;
+        return {{"aces", census->aces}, {"logon_sids", census->logon_sids.size()}};
+    };
+    const auto& t = out.preflight.facts.target;
+    return {{"station", one(t.station_facts)}, {"desktop", one(t.desktop_facts)}};
+}
+
 // --json's "admission": null without --hold-for-headroom.
 nlohmann::json admission_json(const win32::Outcome& out, const RunOptions& o) {
     if (!o.hold_s) return nullptr;
@@ -122,6 +144,7 @@ int run_run(const RunOptions& o) {
     auto options = make_safe_options(o.target);
     options.grant = o.grant;
     options.repair_stale_grants = true;  // every run cleans up after launchers that were killed
+    request.contain_tree = !o.no_contain_tree;
     if (o.no_preflight) {
         // Nothing that needs user32 here: no pre-flight, no stale-grant repair (it opens the
         // objects), and a post-mortem from the exit code, the events and the canary only.
@@ -157,6 +180,8 @@ int run_run(const RunOptions& o) {
                          {"error_mode", out.error_mode ? nlohmann::json(*out.error_mode) : nlohmann::json(nullptr)},
                          {"preflight", !o.no_preflight},
                          {"admission", admission_json(out, o)},
+                         {"tree", tree_json(out)},
+                         {"dacl", dacl_json(out)},
                          {"self_connect", win32::self_connect_facts()}};
         print_json(j);
         return status;
@@ -180,6 +205,12 @@ int run_run(const RunOptions& o) {
     if (out.timed_out)
         std::cerr << fmt::format("safelaunch: ended the child after {:.3g} s (--timeout); exit status {}\n",
                                  *o.timeout_s, kTimedOut);
+    if (out.tree && out.tree->note)
+        std::cerr << "safelaunch: the child's process tree is not contained (its descendants may outlive safelaunch): "
+                  << *out.tree->note << '\n';
+    if (out.tree && out.tree->ended > 0)
+        std::cerr << fmt::format("safelaunch: ended {} process{} of the child's tree\n", out.tree->ended,
+                                 out.tree->ended == 1 ? "" : "es");
     // The child's hard-error mode when it matters: it died at start, or popups were asked for.
     if (out.error_mode && (out.diagnosis || out.error_mode->policy != ErrorUi::suppress))
         std::cerr << "safelaunch: error mode: " << describe(*out.error_mode) << '\n';
@@ -208,6 +239,11 @@ void add_run(CLI::App& app, Command& cmd) {
         "desktop cannot take it down); the post-mortem rests on the exit code, the events and the canary");
     for (const char* name : {"--grant", "--force", "--canary", "--alloc-kb"}) no_preflight->excludes(name);
     sub->add_option("--timeout", o->timeout_s, "end the child after S seconds")->check(CLI::Range(0.001, 31536000.0));
+    sub->add_flag("--no-contain-tree", o->no_contain_tree,
+                  "do not hold the child and its descendants in a kill-on-close Job object (the default: a "
+                  "--timeout, Ctrl+C or safelaunch's own death ends the whole tree, and descendants still running "
+                  "when the child exits are ended and counted); for children whose descendants must outlive "
+                  "safelaunch, such as a launcher that starts a long-running server");
     sub->add_option("--error-ui", o->error_ui,
                     "hard-error popups of the child: suppress (default: it inherits SEM_FAILCRITICALERRORS | "
                     "SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX, so a child that dies at start exits at once "

@@ -5,6 +5,7 @@
 #include "safelaunch/access_evaluator.hpp"
 #include "safelaunch/access_rights.hpp"
 #include "safelaunch/connect_rules.hpp"
+#include "safelaunch/dacl_census.hpp"
 #include "safelaunch/desktop_spec.hpp"
 #include "safelaunch/error.hpp"
 #include "safelaunch/event_evidence.hpp"
@@ -535,6 +536,10 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
                                              kDesktopRightsNeeded}}) {
         if (!inspectable) break;
         if (auto fact = check_access(c, s.token, out)) a.access.push_back(*fact);
+        // Issue 9 part 5: logon-SID grants that pile up (warning above kLogonSidPileupThreshold).
+        if (c.facts->exists && c.facts->sddl)
+            if (const auto census = dacl_census(*c.facts->sddl))
+                if (auto pileup = logon_sid_pileup(*census, c.prefix, c.label)) out.push_back(std::move(*pileup));
     }
     if (!s.token.restricted_sids.empty())
         out.push_back({"token.restricted", Severity::info,

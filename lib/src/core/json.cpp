@@ -1,5 +1,7 @@
 #include "safelaunch/json.hpp"
 
+#include "safelaunch/dacl_census.hpp"
+
 #include "safelaunch/error_mode.hpp"
 
 #include <fmt/format.h>
@@ -113,6 +115,12 @@ void to_json(json& j, const UserObjectFacts& o) {
     put(j, "access_granted", o.access_granted);
     put(j, "access_requested", o.access_requested);
     put(j, "access_maximum", o.access_maximum);
+    // Derived from "sddl", for people and scripts (issue 9 part 5); not read back.
+    if (o.sddl)
+        if (const auto census = dacl_census(*o.sddl)) {
+            j["dacl_aces"] = census->aces;
+            j["dacl_logon_sids"] = census->logon_sids.size();
+        }
 }
 void from_json(const json& j, UserObjectFacts& o) {
     require_object(j, "station/desktop facts");

@@ -127,6 +127,33 @@ std::vector<DWORD> dacl_with_allow_ace(ACL* dacl, PSID sid, DWORD mask, const st
     return acl_buffer;
 }
 
+// Do `sid`'s own ACEs in `dacl` already grant every right of `mask`? Walked in order as the
+// AccessCheck DACL walk does, for that one SID: a right denied before it is allowed stays denied.
+// Inherit-only ACEs do not apply to the object. An ACE for the SID that already grants the rights
+// (the user's own, an administrator's) makes a safelaunch ACE a duplicate: none is added.
+bool sid_aces_grant(ACL* dacl, PSID sid, DWORD mask, ObjectKind kind) {
+    ACL_SIZE_INFORMATION info{};
+    if (!::GetAclInformation(dacl, &info, sizeof(info), AclSizeInformation)) return false;
+    GENERIC_MAPPING mapping = generic_mapping(kind);
+    DWORD granted = 0, denied = 0;
+    for (DWORD i = 0; i < info.AceCount; ++i) {
+        LPVOID raw = nullptr;
+        if (!::GetAce(dacl, i, &raw)) return false;
+        const auto* header = static_cast<const ACE_HEADER*>(raw);
+        if (header->AceFlags & INHERIT_ONLY_ACE) continue;
+        if (header->AceType != ACCESS_ALLOWED_ACE_TYPE && header->AceType != ACCESS_DENIED_ACE_TYPE) continue;
+        const auto* ace = static_cast<const ACCESS_ALLOWED_ACE*>(raw);  // same layout as ACCESS_DENIED_ACE
+        if (!::EqualSid(const_cast<DWORD*>(&ace->SidStart), sid)) continue;
+        DWORD rights = ace->Mask;
+        ::MapGenericMask(&rights, &mapping);
+        if (header->AceType == ACCESS_DENIED_ACE_TYPE)
+            denied |= rights & ~granted;
+        else
+            granted |= rights & ~denied;
+    }
+    return (granted & mask) == mask;
+}
+
 }  // namespace
 
 std::optional<std::string> grant_sid_refusal(std::string_view sid, bool allow_non_logon_sid) {
@@ -311,8 +338,10 @@ ScopedGrant grant_access_impl(HANDLE object, ObjectKind kind, const GrantRequest
     if (auto text = get_sddl(dup, ec, nullptr); !ec) grant.prior_sddl_ = std::move(text.sddl);
     ec.clear();  // the prior SDDL is for the journal only
 
-    bool access_missing = true;
-    if (request.access_token) {
+    // Never a second ACE where one for this SID already grants the rights (with or without a
+    // token to check: without one, access used to be taken as missing and a duplicate was added).
+    bool access_missing = !sid_aces_grant(prior_dacl, raw_sid, mask, kind);
+    if (access_missing && request.access_token) {
         const auto check = access_check(request.access_token, dup, mask, kind, ec, failure);
         if (ec) return {};
         access_missing = !check.all_granted;

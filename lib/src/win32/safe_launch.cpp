@@ -529,6 +529,25 @@ bool admitted(const LaunchRequest& request, const SafeLaunchOptions& options, Ou
 
 }  // namespace
 
+namespace {
+
+// --timeout: the whole job when the tree is contained (TerminateJobObject, then the child's end is
+// waited for), else the child alone. Returns how many processes were ended.
+std::uint32_t end_tree_at_timeout(Child& child, std::error_code& ec) {
+    if (child.contained()) {
+        std::error_code tec;
+        const auto ended = child.end_tree(kTerminatedExitCode, tec);
+        if (!tec && ended > 0) {
+            (void)child.wait(ec);
+            return ended;
+        }
+    }
+    child.terminate(kTerminatedExitCode, ec);
+    return ec ? 0 : 1;
+}
+
+}  // namespace
+
 ExitSignal& ExitSignal::operator=(ExitSignal&& other) noexcept {
     if (this != &other) {
         fire();
@@ -657,16 +676,24 @@ Outcome SafeChild::wait() {
     std::error_code ec;
     ApiFailure failure;
     std::optional<std::uint32_t> code;
+    TreeOutcome tree{child_.contained(), child_.containment_note(), 0};
     if (request_.timeout) {
         code = child_.wait_for(*request_.timeout, ec);
         if (!code && !ec) {
-            child_.terminate(kTerminatedExitCode, ec);
             out.timed_out = true;
+            tree.ended = end_tree_at_timeout(child_, ec);
             code = child_.exit_code();
         }
     } else {
         code = child_.wait(ec);
     }
+    // The child's own exit: what it left running in its job ends now, counted (not silently later
+    // when the job's handle closes).
+    if (!out.timed_out && code && tree.contained) {
+        std::error_code tec;
+        tree.ended = child_.end_tree(kTerminatedExitCode, tec);
+    }
+    out.tree = std::move(tree);
     out.runtime_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                     std::chrono::steady_clock::now() - child_.started())
                                                     .count());

@@ -117,6 +117,16 @@ enum class NotStartedReason {
     headroom_unknown,  // admission: the headroom could not be measured (heap.desktop.headroom_unknown)
 };
 
+// What became of the child's process tree (LaunchRequest::contain_tree), once a child started.
+struct TreeOutcome {
+    bool contained = false;           // held by a kill-on-close Job object
+    std::optional<std::string> note;  // why not, when containment was asked and could not be had
+    // Processes safelaunch ended: at a timeout the whole tree (the child included); after the
+    // child's own exit, the descendants it left running (ended at once, counted exactly).
+    // Uncontained: 1 at a timeout (the child alone), else 0.
+    std::uint32_t ended = 0;
+};
+
 struct Outcome {
     Preflight preflight;                       // of the suspended child (after any grant)
     std::vector<std::string> grants;           // "S-1-5-5-0-123: 0x6e on window station X", reverted
@@ -132,6 +142,7 @@ struct Outcome {
     // When SafeLaunchOptions::admission was set: admitted or not, how many waits, how long, the
     // last free figure; the refusal is also in preflight.analysis.preflight.
     std::optional<AdmissionResult> admission;
+    std::optional<TreeOutcome> tree;  // set by SafeChild::wait() when a child started
 };
 
 // Notifies the siblings' admission clock (SafeLaunchOptions::admission_clock) once, when the
