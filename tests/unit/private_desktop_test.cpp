@@ -287,6 +287,7 @@ TEST(PrivateDesktopFacts, JsonRoundTrip) {
     auto f = created_facts();
     f.pool = "ci";  // recorded as asked
     f.heap_read_error = "error 87";
+    f.dacl_set_after_creation = {"station", "desktop"};
     const nlohmann::json j = f;
     EXPECT_EQ(j.at("lp_desktop"), f.lp_desktop());
     EXPECT_EQ(j.at("heap_kb_read"), 512);
@@ -294,6 +295,7 @@ TEST(PrivateDesktopFacts, JsonRoundTrip) {
     const auto back = j.get<PrivateDesktopFacts>();
     EXPECT_EQ(nlohmann::json(back), j);
     EXPECT_EQ(back.pool, "ci");
+    EXPECT_EQ(back.dacl_set_after_creation, (std::vector<std::string>{"station", "desktop"}));
     EXPECT_THROW((void)nlohmann::json::parse("[1]").get<PrivateDesktopFacts>(), std::invalid_argument);
 }
 

@@ -36,6 +36,7 @@ std::string_view to_string(win32::NotStartedReason r) {
         case win32::NotStartedReason::grant_failed: return "grant_failed";
         case win32::NotStartedReason::launch_failed: return "launch_failed";
         case win32::NotStartedReason::token_failed: return "token_failed";
+        case win32::NotStartedReason::placement_failed: return "placement_failed";
     }
     return "unknown";
 }
@@ -47,7 +48,8 @@ int exit_status(const win32::Outcome& out) {
     if (out.exit_code) return static_cast<int>(*out.exit_code);
     if (!out.not_started) return kToolFailed;
     switch (*out.not_started) {
-        case win32::NotStartedReason::refused: return kNotStarted;
+        case win32::NotStartedReason::refused:
+        case win32::NotStartedReason::placement_failed: return kNotStarted;
         case win32::NotStartedReason::launch_failed: return tool_exit_code(out.launch_failure->kind);
         case win32::NotStartedReason::grant_failed:
         case win32::NotStartedReason::token_failed: return kToolFailed;
@@ -69,6 +71,9 @@ std::string not_started_text(const win32::Outcome& out) {
             return "the grant failed: " + (out.failure ? out.failure->describe() : std::string("unknown error"));
         case win32::NotStartedReason::token_failed:
             return "the target token could not be had: " + (out.failure ? out.failure->describe() : std::string());
+        case win32::NotStartedReason::placement_failed:
+            return "not started: no private desktop for it (never a shared one instead): " +
+                   (out.failure ? out.failure->describe() : std::string());
     }
     return {};
 }
@@ -106,6 +111,7 @@ int run_run(const RunOptions& o) {
                          {"error", out.not_started ? nlohmann::json(not_started_text(out)) : nullptr},
                          {"status", status},
                          {"error_mode", out.error_mode ? nlohmann::json(*out.error_mode) : nlohmann::json(nullptr)},
+                         {"placement", out.placement},
                          {"preflight", !o.no_preflight},
                          {"self_connect", win32::self_connect_facts()}};
         print_json(j);
@@ -119,6 +125,7 @@ int run_run(const RunOptions& o) {
         std::cerr << "safelaunch: pre-flight verdict: " << to_string(out.preflight.analysis.verdict) << '\n';
         print_findings(std::cerr, notable);
     }
+    print_findings(std::cerr, out.placement.findings);  // desktop.private.*: warnings and errors only
     for (const auto& g : out.grants) std::cerr << "safelaunch: granted for this launch (now reverted): " << g << '\n';
     if (out.not_started) std::cerr << "safelaunch: " << not_started_text(out) << '\n';
     if (out.timed_out)
@@ -150,7 +157,9 @@ void add_run(CLI::App& app, Command& cmd) {
         "--no-preflight", o->no_preflight,
         "launch, wait and explain only: no pre-flight, and safelaunch itself never loads user32 (a broken "
         "desktop cannot take it down); the post-mortem rests on the exit code, the events and the canary");
-    for (const char* name : {"--grant", "--force", "--canary", "--alloc-kb"}) no_preflight->excludes(name);
+    // --private-desktop too: the desktop is made by safelaunch, which needs user32 for it.
+    for (const char* name : {"--grant", "--force", "--canary", "--alloc-kb", "--private-desktop"})
+        no_preflight->excludes(name);
     sub->add_option("--timeout", o->timeout_s, "end the child after S seconds")->check(CLI::Range(0.001, 31536000.0));
     sub->add_option("--error-ui", o->error_ui,
                     "hard-error popups of the child: suppress (default: it inherits SEM_FAILCRITICALERRORS | "

@@ -101,6 +101,10 @@ struct PrivateDesktopFacts {
     std::optional<std::string> station_dacl_read;  // GetSecurityInfo, read back after creation
     std::optional<std::string> desktop_dacl_read;
     std::optional<std::string> dacl_read_error;
+    // "station" / "desktop": the object had no security descriptor after creation (the one given
+    // to CreateWindowStationW / CreateDesktop(Ex)W was not applied: Wine), so the DACL was set
+    // with SetSecurityInfo before it was read back. Empty on Windows.
+    std::vector<std::string> dacl_set_after_creation;
 
     // "safelaunch-<hex>\Desktop": the child's lpDesktop.
     [[nodiscard]] std::string lp_desktop() const;

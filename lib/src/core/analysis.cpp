@@ -501,7 +501,7 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
     for (const ObjectCheck& c : {ObjectCheck{&s.target.station_facts, ObjectKind::window_station, "station",
                                              station_label, kStationRightsNeeded},
                                  ObjectCheck{&s.target.desktop_facts, ObjectKind::desktop, "desktop", desktop_label,
-                                             kDesktopRightsNeeded}}) {
+                                             kDesktopRightsNeeded & ~o.desktop_rights_withheld}}) {
         if (!inspectable) break;
         if (auto fact = check_access(c, s.token, out)) a.access.push_back(*fact);
     }

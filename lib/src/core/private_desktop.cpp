@@ -212,7 +212,8 @@ void to_json(nlohmann::json& j, const PrivateDesktopFacts& f) {
                        {"launching_user_sid", f.launching_user_sid},
                        {"child_sid", f.child_sid},
                        {"station_dacl_set", f.station_dacl_set},
-                       {"desktop_dacl_set", f.desktop_dacl_set}};
+                       {"desktop_dacl_set", f.desktop_dacl_set},
+                       {"dacl_set_after_creation", f.dacl_set_after_creation}};
     put(j, "pool", f.pool);
     put(j, "heap_note", f.heap_note);
     put(j, "heap_kb_read", f.heap_kb_read);
@@ -240,6 +241,7 @@ void from_json(const nlohmann::json& j, PrivateDesktopFacts& f) {
     get(j, "station_dacl_read", f.station_dacl_read);
     get(j, "desktop_dacl_read", f.desktop_dacl_read);
     get(j, "dacl_read_error", f.dacl_read_error);
+    get(j, "dacl_set_after_creation", f.dacl_set_after_creation);
 }
 
 void to_json(nlohmann::json& j, const PlacementOutcome& p) {

@@ -14,6 +14,7 @@
 #include "safelaunch/win32/grant.hpp"
 #include "safelaunch/win32/handles.hpp"
 #include "safelaunch/win32/launcher.hpp"
+#include "safelaunch/win32/private_desktop.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -90,6 +91,8 @@ enum class NotStartedReason {
     grant_failed,   // --grant could not add its ACE
     launch_failed,  // CreateProcess* (or ResumeThread) failed (see LaunchFailure)
     token_failed,   // the target token could not be had
+    placement_failed,  // the private desktop could not be created or verified, or the request's
+                       // placement is invalid (desktop and private_desktop both set; a pool)
 };
 
 struct Outcome {
@@ -104,6 +107,7 @@ struct Outcome {
     std::optional<LaunchFailure> launch_failure;
     std::optional<ApiFailure> failure;         // token/grant failure detail
     std::optional<ChildErrorMode> error_mode;  // the hard-error mode the child got (when it started)
+    PlacementOutcome placement;                // where the child was placed (private desktop facts)
 };
 
 // A child started by safe_launch(), with its pre-flight and its grants. wait() waits (honouring
@@ -129,11 +133,18 @@ private:
     std::string started_utc_;
     bool had_console_ = true;  // the child had a console to attach to (ExitFacts::had_console)
     unique_handle token_;      // the child's own token (TOKEN_QUERY | TOKEN_DUPLICATE), for the post-mortem
+    // Declared before grants_ and child_: the private desktop outlives both (closed after the
+    // child has exited and the post-mortem is done).
+    PrivateDesktop private_desktop_;
     // Declared before child_: destroyed after it, so a grant outlives the child it was made for.
     std::vector<ScopedGrant> grants_;
     Child child_;
 };
 
+// With request.private_desktop (per launch; a pool is refused for now), a private station and
+// desktop are created first for the target token's logon SID (win32/private_desktop.hpp), and the
+// child runs there: every later step sees request.desktop = that desktop. A failure to create or
+// verify it is NotStartedReason::placement_failed, never a launch on a shared desktop.
 // Creates the child suspended, checks its own token in its own session (and grants, when asked,
 // to that token's logon SID), then resumes it, or terminates it before it has run any code when
 // the verdict is blocked and on_blocking is refuse. RunAsLogon from LocalSystem is refused before
