@@ -135,7 +135,7 @@ if(WIN32)
     "private_desktop_too_small|--private-desktop: '7' is not a heap size in KB from 8 to 20480|--private-desktop=7"
     "private_desktop_too_large|--private-desktop: '20481'|--private-desktop=20481"
     "private_desktop_non_numeric|--private-desktop: 'lots'|--private-desktop=lots"
-    "private_desktop_and_desktop|--private-desktop excludes --desktop|--private-desktop^--desktop^WinSta0\\Default"
+    "private_desktop_and_desktop|excludes --(private-)?desktop|--private-desktop^--desktop^WinSta0\\Default"
     "pool_without_private_desktop|--pool requires --private-desktop|--pool^ci"
   )
   foreach(_command check run snapshot)

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -43,6 +44,12 @@ int run_check(const TargetOptions& o) {
     auto findings = p.analysis.preflight;
     std::optional<PrivateDesktopFacts> plan;
     if (private_spec) {
+        // The pre-flight looked at no target (connect = false): what it says about the target's
+        // existence, access and heap is about nothing. The plan's DACL and heap replace it.
+        const auto about_target = [](const Finding& f) {
+            return f.id.rfind("desktop.", 0) == 0 || f.id.rfind("acl.", 0) == 0 || f.id.rfind("heap.desktop.", 0) == 0;
+        };
+        findings.erase(std::remove_if(findings.begin(), findings.end(), about_target), findings.end());
         plan = plan_for(*private_spec, p.facts.token);
         const auto more = private_desktop_findings(*plan);
         findings.insert(findings.end(), more.begin(), more.end());
