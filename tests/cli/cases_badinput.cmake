@@ -132,6 +132,11 @@ if(WIN32)
     "token_of_pid_over_long|--token-of-pid.*${_long_digits_40}|--token-of-pid^${_long_digits}"
     "user_without_password_env|--password-env|--user^alice"
     "password_env_not_set|SAFELAUNCH_TEST_UNSET_VARIABLE|--user^alice^--password-env^SAFELAUNCH_TEST_UNSET_VARIABLE"
+    "private_desktop_too_small|--private-desktop: '7' is not a heap size in KB from 8 to 20480|--private-desktop=7"
+    "private_desktop_too_large|--private-desktop: '20481'|--private-desktop=20481"
+    "private_desktop_non_numeric|--private-desktop: 'lots'|--private-desktop=lots"
+    "private_desktop_and_desktop|excludes --(private-)?desktop|--private-desktop^--desktop^WinSta0\\Default"
+    "pool_without_private_desktop|--pool requires --private-desktop|--pool^ci"
   )
   foreach(_command check run snapshot)
     foreach(_row ${_target_rows})

@@ -52,6 +52,7 @@ std::string_view to_string(win32::NotStartedReason r) {
         case win32::NotStartedReason::token_failed: return "token_failed";
         case win32::NotStartedReason::no_headroom: return "no_headroom";
         case win32::NotStartedReason::headroom_unknown: return "headroom_unknown";
+        case win32::NotStartedReason::placement_failed: return "placement_failed";
     }
     return "unknown";
 }
@@ -64,7 +65,8 @@ int exit_status(const win32::Outcome& out) {
     if (!out.not_started) return kToolFailed;
     switch (*out.not_started) {
         case win32::NotStartedReason::refused:
-        case win32::NotStartedReason::no_headroom: return kNotStarted;
+        case win32::NotStartedReason::no_headroom:
+        case win32::NotStartedReason::placement_failed: return kNotStarted;
         case win32::NotStartedReason::launch_failed: return tool_exit_code(out.launch_failure->kind);
         case win32::NotStartedReason::grant_failed:
         case win32::NotStartedReason::token_failed:
@@ -91,6 +93,9 @@ std::string not_started_text(const win32::Outcome& out) {
             return "not started: no room on the desktop within the hold (heap.desktop.no_headroom)";
         case win32::NotStartedReason::headroom_unknown:
             return "not started: the desktop's headroom could not be measured (heap.desktop.headroom_unknown)";
+        case win32::NotStartedReason::placement_failed:
+            return "not started: no private desktop for it (never a shared one instead): " +
+                   (out.failure ? out.failure->describe() : std::string());
     }
     return {};
 }
@@ -178,6 +183,7 @@ int run_run(const RunOptions& o) {
                          {"error", out.not_started ? nlohmann::json(not_started_text(out)) : nullptr},
                          {"status", status},
                          {"error_mode", out.error_mode ? nlohmann::json(*out.error_mode) : nlohmann::json(nullptr)},
+                         {"placement", out.placement},
                          {"preflight", !o.no_preflight},
                          {"admission", admission_json(out, o)},
                          {"tree", tree_json(out)},
@@ -200,6 +206,7 @@ int run_run(const RunOptions& o) {
     if (out.admission && out.admission->admitted && out.admission->waits > 0)
         std::cerr << fmt::format("safelaunch: admitted after {} waits ({:.1f} s held)\n", out.admission->waits,
                                  static_cast<double>(out.admission->waited.count()) / 1000.0);
+    print_findings(std::cerr, out.placement.findings);  // desktop.private.*: warnings and errors only
     for (const auto& g : out.grants) std::cerr << "safelaunch: granted for this launch (now reverted): " << g << '\n';
     if (out.not_started) std::cerr << "safelaunch: " << not_started_text(out) << '\n';
     if (out.timed_out)
@@ -237,7 +244,9 @@ void add_run(CLI::App& app, Command& cmd) {
         "--no-preflight", o->no_preflight,
         "launch, wait and explain only: no pre-flight, and safelaunch itself never loads user32 (a broken "
         "desktop cannot take it down); the post-mortem rests on the exit code, the events and the canary");
-    for (const char* name : {"--grant", "--force", "--canary", "--alloc-kb"}) no_preflight->excludes(name);
+    // --private-desktop too: the desktop is made by safelaunch, which needs user32 for it.
+    for (const char* name : {"--grant", "--force", "--canary", "--alloc-kb", "--private-desktop"})
+        no_preflight->excludes(name);
     sub->add_option("--timeout", o->timeout_s, "end the child after S seconds")->check(CLI::Range(0.001, 31536000.0));
     sub->add_flag("--no-contain-tree", o->no_contain_tree,
                   "do not hold the child and its descendants in a kill-on-close Job object (the default: a "

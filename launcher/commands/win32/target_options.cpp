@@ -25,12 +25,35 @@ std::optional<std::string> environment_variable(const std::string& name) {
     }
 }
 
+// --private-desktop's KB: a whole number within the bounds, or a UsageError naming the value.
+PrivateDesktopSpec private_desktop_spec(const std::string& text, const std::optional<std::string>& pool) {
+    const bool digits = !text.empty() && text.size() <= 9 &&
+                        text.find_first_not_of("0123456789") == std::string::npos;
+    const auto kb = digits ? std::stoul(text) : 0ul;
+    if (!digits || kb < kPrivateDesktopMinKb || kb > kPrivateDesktopMaxKb)
+        throw UsageError{fmt::format("--private-desktop: '{}' is not a heap size in KB from {} to {}", text,
+                                     kPrivateDesktopMinKb, kPrivateDesktopMaxKb)};
+    if (pool && pool->empty()) throw UsageError{"--pool needs a name"};
+    return PrivateDesktopSpec{static_cast<std::uint32_t>(kb), pool};
+}
+
 }  // namespace
 
 void add_target_options(CLI::App* sub, TargetOptions& o, bool program_required) {
     sub->add_option("--desktop", o.desktop,
                     "lpDesktop for the child: \"\" (hidden per-logon-session station), Desk, or Station\\Desk; "
                     "absent: inherit ours");
+    auto* desktop = sub->get_option("--desktop");
+    auto* private_desktop =
+        sub->add_option("--private-desktop", o.private_desktop_kb,
+                        fmt::format("run the child on a window station and desktop of its own, made for this launch, "
+                                    "with a heap of KB ({}..{}, default {}); give KB as --private-desktop=KB",
+                                    kPrivateDesktopMinKb, kPrivateDesktopMaxKb, kPrivateDesktopDefaultKb))
+            ->expected(0, 1)
+            ->default_str(std::to_string(kPrivateDesktopDefaultKb));
+    private_desktop->excludes(desktop);
+    sub->add_option("--pool", o.pool, "with --private-desktop: take the desktop from this named pool")
+        ->needs(private_desktop);
     auto* user = sub->add_option("--user", o.user, "run as this user (LogonUserW / CreateProcessWithLogonW)");
     sub->add_option("--domain", o.domain, "the user's domain (default: local account or UPN)")->needs(user);
     auto* pw = sub->add_option("--password-env", o.password_env, "name of the environment variable holding the password")
@@ -73,6 +96,7 @@ LaunchRequest make_request(const TargetOptions& o, win32::unique_handle& token) 
         if (!spec) throw UsageError{fmt::format("--desktop: {}", spec.problem().message)};
     }
     r.desktop = o.desktop;
+    if (o.private_desktop_kb) r.private_desktop = private_desktop_spec(*o.private_desktop_kb, o.pool);
     r.check = o.canary ? CheckPolicy::canary : CheckPolicy::fast;
     if (o.user) {
         const auto pw = environment_variable(*o.password_env);

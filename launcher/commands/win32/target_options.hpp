@@ -16,6 +16,8 @@ namespace safelaunch::cli {
 
 struct TargetOptions {
     std::optional<std::string> desktop;  // lpDesktop; absent = NULL (inherit)
+    std::optional<std::string> private_desktop_kb;  // --private-desktop[=KB]: text, checked in make_request
+    std::optional<std::string> pool;                // --pool NAME (with --private-desktop)
     std::optional<std::string> user, domain, password_env;
     std::optional<std::uint32_t> token_of_pid;
     bool canary = false;
@@ -25,7 +27,7 @@ struct TargetOptions {
     std::vector<std::string> command;  // PROGRAM ARGS...
 };
 
-// Registers --desktop, --user/--domain/--password-env, --token-of-pid, --canary, --alloc-kb,
+// Registers --desktop, --private-desktop[=KB], --pool, --user/--domain/--password-env, --token-of-pid, --canary, --alloc-kb,
 // --processes, --json, and the trailing PROGRAM ARGS (after --).
 void add_target_options(CLI::App* sub, TargetOptions& o, bool program_required);
 

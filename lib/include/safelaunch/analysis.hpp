@@ -96,6 +96,9 @@ inline constexpr std::uint32_t kCanaryMaxAllocKb = kUserHandleQuota * kSmallWind
 struct AnalysisOptions {
     // Processes expected on the target desktop at once, for heap.desktop.small.
     std::optional<std::uint32_t> expected_processes;
+    // Desktop rights the launch denies the child on purpose (a private desktop denies it
+    // kPrivateDesktopChildDenied): not reported as missing.
+    std::uint32_t desktop_rights_withheld = 0;
 };
 
 struct Analysis {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "safelaunch/error.hpp"
+#include "safelaunch/private_desktop.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -72,6 +73,9 @@ struct LaunchRequest {
     StdioSpec stdio;
     std::uint32_t creation_flags = 0;              // CREATE_* flags OR-ed into the launcher's own
     std::optional<std::string> desktop;            // lpDesktop; nullopt = NULL (inherit the parent's)
+    // Set: the child runs on a desktop made for it (safelaunch/private_desktop.hpp); `desktop`
+    // must then be nullopt (placement_problem() says so otherwise).
+    std::optional<PrivateDesktopSpec> private_desktop;
     RunAs run_as = RunAsCaller{};
     CheckPolicy check = CheckPolicy::fast;
     OnBlocking on_blocking = OnBlocking::refuse;

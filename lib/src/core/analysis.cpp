@@ -533,7 +533,7 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
     for (const ObjectCheck& c : {ObjectCheck{&s.target.station_facts, ObjectKind::window_station, "station",
                                              station_label, kStationRightsNeeded},
                                  ObjectCheck{&s.target.desktop_facts, ObjectKind::desktop, "desktop", desktop_label,
-                                             kDesktopRightsNeeded}}) {
+                                             kDesktopRightsNeeded & ~o.desktop_rights_withheld}}) {
         if (!inspectable) break;
         if (auto fact = check_access(c, s.token, out)) a.access.push_back(*fact);
         // Issue 9 part 5: logon-SID grants that pile up (warning above kLogonSidPileupThreshold).

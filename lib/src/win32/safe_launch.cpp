@@ -5,6 +5,7 @@
 #include "safelaunch/exit_code.hpp"
 #include "safelaunch/utc_time.hpp"
 #include "safelaunch/win32/grant_journal.hpp"
+#include "safelaunch/win32/private_desktop.hpp"
 #include "safelaunch/win32/program_imports.hpp"
 #include "safelaunch/win32/security.hpp"
 #include "safelaunch/win32/session_view.hpp"
@@ -546,6 +547,52 @@ std::uint32_t end_tree_at_timeout(Child& child, std::error_code& ec) {
     return ec ? 0 : 1;
 }
 
+// The placement step (issue 8): where the child runs. A private desktop is created and verified
+// for the SID the child's token will carry, and request.desktop then names it, so every later
+// step (facts, access check, canary, post-mortem) looks at that desktop.
+bool place_child(LaunchRequest& request, SafeLaunchOptions& options, PrivateDesktop& desk, Outcome& out) {
+    out.placement.kind = placement_of(request);
+    out.placement.lp_desktop = request.desktop;
+    const auto refuse = [&out](ApiFailure why) {
+        out.not_started = NotStartedReason::placement_failed;
+        out.failure = std::move(why);
+        return false;
+    };
+    if (auto problem = placement_problem(request))
+        return refuse({"safe_launch", *problem, make_win32_error(ERROR_INVALID_PARAMETER)});
+    if (!request.private_desktop) return true;
+    const auto& spec = *request.private_desktop;
+    if (spec.pool)
+        return refuse({"safe_launch",
+                       fmt::format("private desktop pool '{}': pooled placement is not available in this build; "
+                                   "without a pool each launch gets a private desktop of its own",
+                                   *spec.pool),
+                       make_win32_error(ERROR_NOT_SUPPORTED)});
+    if (!options.connect)
+        return refuse({"safe_launch",
+                       "a private desktop is created by this process, which needs user32: not with connect = false "
+                       "(--no-preflight)",
+                       make_win32_error(ERROR_INVALID_PARAMETER)});
+    std::error_code ec;
+    ApiFailure failure;
+    // CreateProcessWithLogonW gives the child the caller's logon SID: our own token's.
+    const auto token = std::holds_alternative<RunAsLogon>(request.run_as) ? duplicate_own_token(true, ec, &failure)
+                                                                          : target_token(request, ec, &failure);
+    if (ec) return refuse(failure);
+    const auto child_sid = private_desktop_sid_of(token.get(), ec, &failure);
+    if (ec) return refuse(failure);
+    const auto user_sid = own_user_sid(ec, &failure);
+    if (ec) return refuse(failure);
+    desk = create_private_desktop(spec, child_sid, user_sid, ec, &failure);
+    out.placement.private_desktop = desk.facts();
+    out.placement.findings = desk.findings();
+    if (ec) return refuse(failure);
+    request.desktop = desk.lp_desktop();
+    out.placement.lp_desktop = request.desktop;
+    options.analysis.desktop_rights_withheld |= kPrivateDesktopChildDenied;  // denied on purpose
+    return true;
+}
+
 }  // namespace
 
 ExitSignal& ExitSignal::operator=(ExitSignal&& other) noexcept {
@@ -565,11 +612,15 @@ void ExitSignal::fire() noexcept {
     }
 }
 
-SafeChild safe_launch(const LaunchRequest& request, const SafeLaunchOptions& options) {
+SafeChild safe_launch(const LaunchRequest& asked, const SafeLaunchOptions& asked_options) {
     SafeChild sc;
-    sc.request_ = request;
-    sc.options_ = options;
+    sc.request_ = asked;
+    sc.options_ = asked_options;
     auto& out = sc.outcome_;
+    if (!place_child(sc.request_, sc.options_, sc.private_desktop_, out)) return sc;
+    // With the private desktop's lpDesktop and the rights it withholds, if any.
+    const LaunchRequest& request = sc.request_;
+    const SafeLaunchOptions& options = sc.options_;
     if (options.grant || options.repair_stale_grants) {
         // Grants whose launcher died (killed, crashed) are taken back first.
         std::error_code rec;
@@ -671,6 +722,7 @@ Outcome SafeChild::wait() {
     outcome_ = {};
     if (!child_.valid()) {
         grants_.clear();
+        private_desktop_.close();
         return out;
     }
     std::error_code ec;
@@ -732,6 +784,7 @@ Outcome SafeChild::wait() {
         out.post_mortem = std::move(pm);
     }
     grants_.clear();  // the child is gone: take the grants back
+    private_desktop_.close();  // and then its private desktop, if it had one
     return out;
 }
 

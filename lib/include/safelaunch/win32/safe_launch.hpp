@@ -15,6 +15,7 @@
 #include "safelaunch/win32/grant.hpp"
 #include "safelaunch/win32/handles.hpp"
 #include "safelaunch/win32/launcher.hpp"
+#include "safelaunch/win32/private_desktop.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -115,6 +116,8 @@ enum class NotStartedReason {
     token_failed,   // the target token could not be had
     no_headroom,    // admission: no room on the desktop within the hold (heap.desktop.no_headroom)
     headroom_unknown,  // admission: the headroom could not be measured (heap.desktop.headroom_unknown)
+    placement_failed,  // the private desktop could not be created or verified, or the request's
+                       // placement is invalid (desktop and private_desktop both set; a pool)
 };
 
 // What became of the child's process tree (LaunchRequest::contain_tree), once a child started.
@@ -143,6 +146,7 @@ struct Outcome {
     // last free figure; the refusal is also in preflight.analysis.preflight.
     std::optional<AdmissionResult> admission;
     std::optional<TreeOutcome> tree;  // set by SafeChild::wait() when a child started
+    PlacementOutcome placement;                // where the child was placed (private desktop facts)
 };
 
 // Notifies the siblings' admission clock (SafeLaunchOptions::admission_clock) once, when the
@@ -185,6 +189,9 @@ private:
     std::string started_utc_;
     bool had_console_ = true;  // the child had a console to attach to (ExitFacts::had_console)
     unique_handle token_;      // the child's own token (TOKEN_QUERY | TOKEN_DUPLICATE), for the post-mortem
+    // Declared before grants_ and child_: the private desktop outlives both (closed after the
+    // child has exited and the post-mortem is done).
+    PrivateDesktop private_desktop_;
     // Declared before child_: fires after the destructor of child_ has ended the child.
     ExitSignal exited_;
     // Declared before child_: destroyed after it, so a grant outlives the child it was made for.
@@ -192,6 +199,10 @@ private:
     Child child_;
 };
 
+// With request.private_desktop (per launch; a pool is refused for now), a private station and
+// desktop are created first for the target token's logon SID (win32/private_desktop.hpp), and the
+// child runs there: every later step sees request.desktop = that desktop. A failure to create or
+// verify it is NotStartedReason::placement_failed, never a launch on a shared desktop.
 // Creates the child suspended, checks its own token in its own session (and grants, when asked,
 // to that token's logon SID), then resumes it, or terminates it before it has run any code when
 // the verdict is blocked and on_blocking is refuse. RunAsLogon from LocalSystem is refused before
