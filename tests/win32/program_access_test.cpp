@@ -5,6 +5,7 @@
 #include "safelaunch/program_access.hpp"
 #include "safelaunch/win32/handles.hpp"
 #include "safelaunch/win32/program_imports.hpp"
+#include "safelaunch/win32/system_facts.hpp"
 #include "safelaunch/win32/token.hpp"
 #include "test_support.hpp"
 
@@ -120,6 +121,13 @@ TEST(ProgramAccess, ADllBesideTheProgramIsCheckedAndADeniedOneFound) {
     ASSERT_NE(dll, nullptr);
     ASSERT_FALSE(dll->error) << *dll->error;
     ASSERT_TRUE(dll->granted);
+    if (wine_version()) {
+        // Observed under Wine 8: SetNamedSecurityInfoW returns 0, yet AccessCheck on the file's
+        // security still grants the owner everything asked for.
+        EXPECT_EQ(*dll->granted, kImageRightsNeeded);
+        set_dacl(dll->path, L"D:(A;;FA;;;WD)");
+        GTEST_SKIP() << "Wine does not enforce the file DACL set here: the denial needs Windows";
+    }
     // The owner keeps READ_CONTROL (and WRITE_DAC), nothing to read or execute.
     EXPECT_EQ(*dll->granted & (FILE_READ_DATA | FILE_EXECUTE), 0u) << std::hex << *dll->granted;
     const auto findings = program_access_findings(p, std::nullopt);
