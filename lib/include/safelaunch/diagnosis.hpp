@@ -10,6 +10,8 @@
 //   restricted_token_no_console  a restricted-token child had no console to inherit
 //   other_dll_init               some DLL's initialiser failed for reasons of its own
 //   not_dll_init                 the exit code is not a DLL-initialisation failure (a look-alike)
+//   program_access               the child's token may not read/execute its program, folder or a
+//                                non-system DLL (R13, applied by apply_program_access)
 //
 // Likelihood, strongest first: decided (a fact proves it), likely (facts point to it), possible
 // (nothing rules it out; the evidence line names the check to run), unlikely (facts argue
@@ -71,6 +73,15 @@
 //      Windows). Its absence then says nothing about where the code came from. With
 //      child_error_mode known and suppressing, desktop_heap's evidence (where the events are
 //      weighed) says so; no likelihood changes on it.
+//  R13 Program access (safelaunch/program_access.hpp, ProgramAccessFacts): an AccessCheck with the
+//      child's token found the program or a non-system DLL of its closure denied FILE_GENERIC_READ
+//      | FILE_EXECUTE (or its folder FILE_TRAVERSE). Exit 0xC0000022 (STATUS_ACCESS_DENIED, the
+//      loader's code for such a file) -> program_access decided (a file) or likely (only the
+//      folder: "Bypass traverse checking" usually skips that check), listed first. A DLL-init
+//      code (0xC0000142 / 128 / 0xC000026B) -> program_access possible: a denied static import
+//      ends the process with 0xC0000022 before any initialiser runs, so only a DLL loaded by an
+//      initialiser fails this way. 0xC0000022 with every file granted: not_dll_init says the
+//      denied object is another. No facts: nothing changes.
 // deciding_evidence: one line: the evidence of the decided cause(s) ("both reported, access first"
 // when two decided), else of the likely one, else "nothing decisive" with the checks to run.
 #pragma once
@@ -101,6 +112,7 @@ enum class CauseId {
     restricted_token_no_console,
     other_dll_init,
     not_dll_init,
+    program_access,  // R13
 };
 
 enum class Likelihood { decided, likely, possible, unlikely };

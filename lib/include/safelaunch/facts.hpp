@@ -180,6 +180,9 @@ struct LauncherFacts {
     // be read (Wine: ERROR_INVALID_PARAMETER), "" when no user is associated with it.
     std::optional<std::string> interactive_user_sid;
     std::optional<std::string> interactive_user_sid_error;
+    // OpenWindowStationW("WinSta0") failed in this process (not merely its UOI_USER_SID query):
+    // describe() of that failure. nullopt: it opened, or it was not tried (older snapshots).
+    std::optional<std::string> winsta0_open_error{};
 };
 
 // Will the child connect to a window station at start? Its program's static import closure
@@ -195,6 +198,28 @@ struct ProgramImportsFacts {
     std::vector<std::string> unresolved;    // DLLs found in neither folder: their imports were not followed
     std::vector<Finding> problems;          // pe.* findings of the closure (damaged tables, API sets, ...)
     std::optional<std::string> error;       // why the program could not be read as an image
+    // The closure's DLLs found outside system_dir (beside the program): the files whose access
+    // ProgramAccessFacts checks. Empty in snapshots from before it existed.
+    std::vector<std::string> local_dlls{};
+};
+
+// One file the child's loader must open, checked with the child's token (issue 9 part 4;
+// safelaunch/program_access.hpp decides).
+struct FileAccessFacts {
+    std::string path;
+    std::string role;                      // "program", "folder" (the program's), "dll" (non-system, of the closure)
+    std::uint32_t desired = 0;             // FILE_* rights asked for (program_access.hpp)
+    std::optional<std::uint32_t> granted;  // AccessCheck: the rights of `desired` granted (0: none); nullopt: not checked
+    std::optional<std::string> error;      // why it was not checked (security not readable, AccessCheck failed)
+};
+
+// Can the child's token open the program it runs? Its file, folder and non-system DLLs, and
+// whether the program path is a reparse point (an App Execution Alias is IO_REPARSE_TAG_APPEXECLINK).
+struct ProgramAccessFacts {
+    std::string account;                         // the token checked: "DOMAIN\\user" or its SID
+    std::vector<FileAccessFacts> files;
+    std::optional<std::uint32_t> reparse_tag;    // set when the program path is a reparse point
+    std::optional<std::string> reparse_error;    // its attributes could not be read
 };
 
 // This process's own connection to its window station and desktop (issue 12): safelaunch loads
@@ -229,6 +254,9 @@ struct Snapshot {
     // The child's session's view space (issue 8 part 3, safelaunch/session_view.hpp): nullopt when
     // not gathered (a snapshot from before it existed); known=false when it could not be read.
     std::optional<SessionViewFacts> session_view;
+    // The child token's access to its program, folder and DLLs (issue 9 part 4): nullopt when
+    // not gathered.
+    std::optional<ProgramAccessFacts> program_access;
 };
 
 }  // namespace safelaunch

@@ -50,6 +50,10 @@ void to_json(nlohmann::json& j, const SelfConnectFacts& c);
 void from_json(const nlohmann::json& j, SelfConnectFacts& c);
 void to_json(nlohmann::json& j, const SessionViewFacts& v);
 void from_json(const nlohmann::json& j, SessionViewFacts& v);
+void to_json(nlohmann::json& j, const FileAccessFacts& f);
+void from_json(const nlohmann::json& j, FileAccessFacts& f);
+void to_json(nlohmann::json& j, const ProgramAccessFacts& p);
+void from_json(const nlohmann::json& j, ProgramAccessFacts& p);
 void to_json(nlohmann::json& j, const Snapshot& s);
 // {"policy": "suppress" | "inherit" | "system_default", "value": 32771 | null, "how": "..."}
 void to_json(nlohmann::json& j, const ChildErrorMode& m);

@@ -12,6 +12,8 @@
 #include "safelaunch/heap_budget.hpp"
 #include "safelaunch/printable.hpp"
 #include "safelaunch/probe_report.hpp"
+#include "safelaunch/program_access.hpp"
+#include "safelaunch/session_notes.hpp"
 #include "safelaunch/sddl.hpp"
 #include "safelaunch/session_view.hpp"
 #include "safelaunch/shared_section.hpp"
@@ -41,6 +43,13 @@ std::string trustee_of(const TokenFacts& token) {
 }
 
 std::string grant_remedy(const ObjectCheck& c, std::uint32_t missing, const std::string& trustee) {
+    // The launcher could not open the object itself (its facts came from an open as the child's
+    // token): it cannot change the DACL either, so no grant is suggested (issue 9 part 4).
+    if (c.facts->open_error && !c.facts->sddl)
+        return fmt::format("safelaunch cannot open {} itself ({}), so it cannot grant there: launch on a desktop the "
+                           "token can use (lpDesktop \"\" gives it a hidden station of its own), or grant {} to {} from "
+                           "a process that may change that DACL",
+                           c.label, *c.facts->open_error, describe_rights(missing, c.kind), trustee);
     // The launcher adds the ACE, so it needs WRITE_DAC on the object. WinSta0's DACL gives the
     // interactive logon SID 0x37F (no WRITE_DAC): on stations, --grant is no promise.
     const std::string_view grant =
@@ -519,6 +528,8 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
     const auto spec_or_none = spec ? std::optional<DesktopSpec>(*spec) : std::nullopt;
     const bool connected = check_self_connect(s, spec_or_none, out);
     const bool inspectable = check_launch_context(s, spec_or_none, out) && connected;
+    if (connected)  // the target was looked at (issue 9 part 4)
+        for (auto& f : session_notes(s)) out.push_back(std::move(f));
     if (!spec) {
         out.push_back({"desktop.spec.invalid", Severity::error, spec.problem().message,
                        fmt::format("lpDesktop as given: \"{}\"", s.target.spec.value_or("")),
@@ -575,6 +586,9 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
     const auto connect = s.program_imports ? connect_facts_of(*s.program_imports) : std::nullopt;
     if (s.program_imports) out.push_back(program_imports_finding(*s.program_imports));
     if (connect) out = apply_connect_facts(std::move(out), *connect);
+    // Look-alikes (issue 9 part 4): the child may not open its program or DLLs; aliases.
+    if (s.program_access)
+        for (auto& f : program_access_findings(*s.program_access, s.launcher)) out.push_back(std::move(f));
 
     // Names from the snapshot (station, desktop, account, lpDesktop) may hold any character.
     for (auto& f : out) {
@@ -585,6 +599,7 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
     a.verdict = verdict_of(out);
     if (s.exit) a.diagnosis = diagnose(diagnosis_input(s, a.access));
     if (a.diagnosis && connect) a.diagnosis = apply_connect_facts(std::move(*a.diagnosis), *connect);
+    if (a.diagnosis && s.program_access) a.diagnosis = apply_program_access(std::move(*a.diagnosis), *s.program_access);
     return a;
 }
 

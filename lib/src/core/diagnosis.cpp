@@ -16,7 +16,7 @@ constexpr std::array kCauseNames = {
     std::string_view{"access"},         std::string_view{"desktop_heap"},
     std::string_view{"session_pool"},   std::string_view{"missing_desktop"},
     std::string_view{"restricted_token_no_console"}, std::string_view{"other_dll_init"},
-    std::string_view{"not_dll_init"},
+    std::string_view{"not_dll_init"},   std::string_view{"program_access"},
 };
 constexpr std::array kLikelihoodNames = {
     std::string_view{"decided"}, std::string_view{"likely"}, std::string_view{"possible"}, std::string_view{"unlikely"},

@@ -296,6 +296,7 @@ void to_json(json& j, const LauncherFacts& l) {
              {"token_is_childs", l.token_is_childs}};
     put(j, "interactive_user_sid", l.interactive_user_sid);
     put(j, "interactive_user_sid_error", l.interactive_user_sid_error);
+    put(j, "winsta0_open_error", l.winsta0_open_error);
 }
 void from_json(const json& j, LauncherFacts& l) {
     require_object(j, "launcher");
@@ -305,6 +306,7 @@ void from_json(const json& j, LauncherFacts& l) {
     get(j, "token_is_childs", l.token_is_childs);
     get(j, "interactive_user_sid", l.interactive_user_sid);
     get(j, "interactive_user_sid_error", l.interactive_user_sid_error);
+    get(j, "winsta0_open_error", l.winsta0_open_error);
 }
 
 // ProgramImportsFacts (issue 9): "verdict" is null when it is not known ("error" says why).
@@ -313,6 +315,7 @@ void to_json(json& j, const ProgramImportsFacts& p) {
              {"verdict", p.verdict ? json(std::string(to_string(*p.verdict))) : json(nullptr)},
              {"chain", p.chain}, {"unresolved", p.unresolved}, {"problems", p.problems}};
     put(j, "error", p.error);
+    if (!p.local_dlls.empty()) j["local_dlls"] = p.local_dlls;
 }
 void from_json(const json& j, ProgramImportsFacts& p) {
     require_object(j, "program_imports");
@@ -331,6 +334,34 @@ void from_json(const json& j, ProgramImportsFacts& p) {
     get(j, "unresolved", p.unresolved);
     get(j, "problems", p.problems);
     get(j, "error", p.error);
+    get(j, "local_dlls", p.local_dlls);
+}
+
+// ProgramAccessFacts (issue 9 part 4).
+void to_json(json& j, const FileAccessFacts& f) {
+    j = json{{"path", f.path}, {"role", f.role}, {"desired", f.desired}};
+    put(j, "granted", f.granted);
+    put(j, "error", f.error);
+}
+void from_json(const json& j, FileAccessFacts& f) {
+    require_object(j, "program_access file");
+    get(j, "path", f.path);
+    get(j, "role", f.role);
+    get(j, "desired", f.desired);
+    get(j, "granted", f.granted);
+    get(j, "error", f.error);
+}
+void to_json(json& j, const ProgramAccessFacts& p) {
+    j = json{{"account", p.account}, {"files", p.files}};
+    put(j, "reparse_tag", p.reparse_tag);
+    put(j, "reparse_error", p.reparse_error);
+}
+void from_json(const json& j, ProgramAccessFacts& p) {
+    require_object(j, "program_access");
+    get(j, "account", p.account);
+    get(j, "files", p.files);
+    get(j, "reparse_tag", p.reparse_tag);
+    get(j, "reparse_error", p.reparse_error);
 }
 
 void to_json(json& j, const SelfConnectFacts& c) {
@@ -382,6 +413,7 @@ void to_json(json& j, const Snapshot& s) {
     put(j, "program_imports", s.program_imports);
     put(j, "self_connect", s.self_connect);
     put(j, "session_view", s.session_view);
+    put(j, "program_access", s.program_access);
 }
 void from_json(const json& j, Snapshot& s) {
     require_object(j, "snapshot");
@@ -399,6 +431,7 @@ void from_json(const json& j, Snapshot& s) {
     get(j, "program_imports", s.program_imports);
     get(j, "self_connect", s.self_connect);
     get(j, "session_view", s.session_view);
+    get(j, "program_access", s.program_access);
 }
 
 void to_json(json& j, const ExitCodeInfo& info) {

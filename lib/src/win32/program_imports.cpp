@@ -145,6 +145,12 @@ ProgramImportsFacts gather_program_imports(std::string_view program) {
         p.machine = machine_name(closure->image.machine);
         p.verdict = closure->verdict;
         p.chain = chain_text(*closure);
+        // Non-system DLLs: those the loader finds beside the program (issue 9 part 4 checks them).
+        const auto app_dir = directory_of(p.program);
+        for (std::size_t i = 1; i < closure->modules.size(); ++i) {
+            const auto dir = directory_of(closure->modules[i].path);
+            if (dir == app_dir && dir != p.system_dir) p.local_dlls.push_back(closure->modules[i].path);
+        }
         p.unresolved = std::move(closure->unresolved);
         p.problems = std::move(closure->problems);
         if (stamp) closure_cache().keep(p.program, *stamp, p);

@@ -6,6 +6,7 @@
 #include "safelaunch/utc_time.hpp"
 #include "safelaunch/win32/grant_journal.hpp"
 #include "safelaunch/win32/private_desktop.hpp"
+#include "safelaunch/win32/program_access.hpp"
 #include "safelaunch/win32/program_imports.hpp"
 #include "safelaunch/win32/security.hpp"
 #include "safelaunch/win32/session_view.hpp"
@@ -89,6 +90,8 @@ void read_interactive_user_sid(LauncherFacts& l) {
     auto station = open_window_station("WinSta0", WINSTA_READATTRIBUTES, ec, &failure);
     if (ec) {
         l.interactive_user_sid_error = failure.describe();
+        // Only a refusal of WinSta0 itself: a failed user32 load is our own connection's problem.
+        if (failure.api != "LoadLibraryExW" && failure.api != "GetProcAddress") l.winsta0_open_error = failure.describe();
         return;
     }
     // open_window_station succeeded: user32 is loaded.
@@ -212,6 +215,10 @@ Snapshot gather_launch_facts(const LaunchRequest& request, HANDLE token, const L
                      : std::holds_alternative<RunAsToken>(request.run_as)  ? "the request's token"
                      : std::holds_alternative<RunAsLogon>(request.run_as) ? "LogonUserW for the request's user"
                                                                            : "caller";
+    // Can that token open the program and its DLLs? (issue 9 part 4; program_access.hpp decides)
+    if (s.program_imports)
+        s.program_access = gather_program_access(token, *s.program_imports,
+                                                 s.token.user_name.empty() ? s.token.user_sid : s.token.user_name);
     // CreateProcessAsUserW's privileges, reported before the launch (M1); unread facts stay unset.
     if (std::holds_alternative<RunAsToken>(request.run_as)) {
         std::error_code aec;
