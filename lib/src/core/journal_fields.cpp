@@ -51,6 +51,25 @@ bool check_object_name(ObjectKind kind, std::string_view object_name, std::strin
     return true;
 }
 
+bool check_entry_identity(std::string_view kind_text, std::string_view id, std::uint32_t owner_pid,
+                          std::string_view object_name, ObjectKind& kind, std::string& error) {
+    const auto parsed_kind = grant_object_kind_from_name(kind_text);
+    if (!parsed_kind) {
+        error = fmt::format("field 'object_kind': '{}' is neither 'desktop' nor 'window_station'", kind_text);
+        return false;
+    }
+    kind = *parsed_kind;
+    if (id.empty()) {
+        error = "field 'id': empty";
+        return false;
+    }
+    if (owner_pid == 0) {
+        error = "field 'owner_pid': 0 is the idle process, never a launcher";
+        return false;
+    }
+    return check_object_name(kind, object_name, error);
+}
+
 bool parse_versioned_object(std::string_view text, std::uint64_t version, json& out, std::string& error) {
     try {
         out = json::parse(text.begin(), text.end());

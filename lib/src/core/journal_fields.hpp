@@ -25,6 +25,12 @@ bool read_string(const nlohmann::json& j, const char* key, std::string& out, std
 // Sets `error` ("field 'object_name': ...") when not.
 bool check_object_name(ObjectKind kind, std::string_view object_name, std::string& error);
 
+// The checks every journal entry shares, in this order: `kind_text` names an object kind (set into
+// `kind`), the entry has an id, its owner pid is not 0 (the idle process), and the object name
+// fits the kind. Sets `error` to the first failure.
+bool check_entry_identity(std::string_view kind_text, std::string_view id, std::uint32_t owner_pid,
+                          std::string_view object_name, ObjectKind& kind, std::string& error);
+
 // Parses `text` as one JSON object and checks its "version" field against `version`.
 bool parse_versioned_object(std::string_view text, std::uint64_t version, nlohmann::json& out, std::string& error);
 

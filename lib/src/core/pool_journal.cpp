@@ -84,21 +84,7 @@ std::optional<PoolJournalEntry> parse_pool_journal_entry(std::string_view text, 
     e.owner_session_id = static_cast<std::uint32_t>(session);
     e.heap_kb = static_cast<std::uint32_t>(heap);
 
-    const auto parsed_kind = grant_object_kind_from_name(kind);
-    if (!parsed_kind) {
-        error = fmt::format("field 'object_kind': '{}' is neither 'desktop' nor 'window_station'", kind);
-        return std::nullopt;
-    }
-    e.object_kind = *parsed_kind;
-    if (e.id.empty()) {
-        error = "field 'id': empty";
-        return std::nullopt;
-    }
-    if (e.owner_pid == 0) {
-        error = "field 'owner_pid': 0 is the idle process, never a launcher";
-        return std::nullopt;
-    }
-    if (!journal::check_object_name(e.object_kind, e.object_name, error)) return std::nullopt;
+    if (!journal::check_entry_identity(kind, e.id, e.owner_pid, e.object_name, e.object_kind, error)) return std::nullopt;
     if (!journal::looks_like_sid(e.key_sid)) {
         error = fmt::format("field 'key_sid': '{}' is not an S-1-... SID", e.key_sid);
         return std::nullopt;
