@@ -32,15 +32,20 @@ rm -f "$holder_out"
 
 echo
 echo "--- 4d. Will a program connect to a window station at start? Its import closure, read from the"
-echo "        real images (the probe imports USER32 directly; child_exit imports no user32 at all)"
+echo "        real images (the probe imports USER32 directly; child_exit reaches it through SHELL32;"
+echo "        child_no_user32 imports kernel32 and the C runtime only)"
 wshow "$win" imports "$SL_BUILD/mingw/launcher/safelaunch-probe.exe"
 wshow "$win" imports "$children/child_exit.exe"
+wshow "$win" imports "$children/child_no_user32.exe"
 echo
 echo "--- 4e. A child that dies with 0xC0000142: the post-mortem diagnosis. It uses the closure: a"
 echo "        program that never loads user32 at start cannot die of its desktop, so both KB 184802"
 echo "        causes are unlikely and another DLL's initialiser is named (under Wine that is all it"
 echo "        can be anyway, and it says so)"
-wshow "$win" run -- "$children/child_exit.exe" 0xC0000142
+wshow "$win" run -- "$children/child_no_user32.exe" 0xC0000142
+echo "        the closure in the evidence of the unlikely causes (run --json; count and line):"
+"$wine" "$win" run --json -- "$children/child_no_user32.exe" 0xC0000142 2>/dev/null |
+  grep -o '"this program does not load user32 at start[^"]*"' | sort | uniq -c | sed 's/^/        /' || true
 echo "        (wine64's own exit status is the Windows code mod 256: 0xC0000142 shows as 66 here;"
 echo "        inside Windows, and in run --json, the full 3221225794 is reported)"
 
