@@ -14,6 +14,9 @@ namespace safelaunch {
 // 128 (ERROR_WAIT_NO_CHILDREN), Vista and later 0xC0000142 (STATUS_DLL_INIT_FAILED).
 inline constexpr std::uint32_t kStatusDllInitFailed = 0xC0000142;
 inline constexpr std::uint32_t kErrorWaitNoChildren = 128;
+// The loader's code when the token may not read or execute the image or a static import
+// (program_access.hpp): a look-alike, not a DLL-initialisation failure.
+inline constexpr std::uint32_t kStatusAccessDenied = 0xC0000022;
 // Its relative when the window station is shutting down (logoff, shutdown): win32k refuses the
 // connection and ends the process with this code. Not one of KB 184802's causes.
 inline constexpr std::uint32_t kStatusDllInitFailedLogoff = 0xC000026B;

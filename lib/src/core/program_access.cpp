@@ -12,8 +12,6 @@
 namespace safelaunch {
 namespace {
 
-constexpr std::uint32_t kStatusAccessDenied = 0xC0000022;
-
 struct RightName {
     std::uint32_t bit;
     std::string_view file, folder;
