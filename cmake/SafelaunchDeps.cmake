@@ -25,7 +25,11 @@ if(CMAKE_CROSSCOMPILING AND MINGW)
     add_library(${_t} INTERFACE IMPORTED)
     target_include_directories(${_t} SYSTEM INTERFACE "${_inc}")
   endforeach()
-  target_compile_definitions(fmt::fmt INTERFACE FMT_HEADER_ONLY)
+  # fmt's compiled part once (cmake/mingw/fmt_compiled.cpp), not header-only in every TU.
+  add_library(safelaunch_fmt STATIC "${CMAKE_CURRENT_LIST_DIR}/mingw/fmt_compiled.cpp")
+  target_include_directories(safelaunch_fmt SYSTEM PUBLIC "${_inc}")
+  target_compile_options(safelaunch_fmt PRIVATE -w)  # third-party code: its warnings are not ours
+  target_link_libraries(fmt::fmt INTERFACE safelaunch_fmt)
 
 else()
   find_package(Boost 1.81 CONFIG REQUIRED)

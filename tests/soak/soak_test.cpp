@@ -4,7 +4,7 @@
 //
 // The count: the SAFELAUNCH_SOAK_LAUNCHES environment variable (the Windows workflow sets 10000,
 // the figure; ./scripts/test uses the default), else SAFELAUNCH_SOAK_DEFAULT_LAUNCHES from
-// the build (tests/soak/CMakeLists.txt: 1000). Under Wine one checked launch costs ~45-145 ms on a
+// the build (tests/soak/CMakeLists.txt: 300). Under Wine one checked launch costs ~45-145 ms on a
 // 2-core machine (quiet / busy), so 10,000 take 8-25 minutes.
 //
 // Nothing here fills desktop heaps or the user-handle table (that crashes wineserver).
