@@ -26,6 +26,7 @@
 #include <windows.h>
 
 #include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <thread>
 
@@ -94,7 +95,8 @@ ScenarioResult run_admission(const Ctx& c) {
                         : fmt::format("setup failed: the desktop's heap is {} KB, not the {} KB asked for", kb_read,
                                       c.o.heap_kb);
     } else {
-        s.phases.push_back(run_phase(c, "admission", "control", Expect::success, spec, CheckPolicy::fast, desk));
+        // The canary pre-flight, as in the heap scenario: on the full desktop it dies like the child.
+        s.phases.push_back(run_phase(c, "admission", "control", Expect::success, spec, CheckPolicy::canary, desk));
         FillerProcess filler;
         std::optional<FillReport> fill;
         if (!interrupted()) {
@@ -115,7 +117,7 @@ ScenarioResult run_admission(const Ctx& c) {
         }
         if (fill && s.reason.empty() && !interrupted()) {
             // failure: no admission, the child dies of the full heap.
-            auto p = run_phase(c, "admission", "failure", Expect::dll_init_failed, spec, CheckPolicy::fast, desk);
+            auto p = run_phase(c, "admission", "failure", Expect::dll_init_failed, spec, CheckPolicy::canary, desk);
             p.objects_created = fill->total();
             p.filler_stop = fill->describe_stop();
             read_events(c, p);
@@ -156,8 +158,13 @@ ScenarioResult run_admission(const Ctx& c) {
             c.say(fmt::format("admission: safe_launch with admission ({} KB needed, hold {} ms) on the full desktop",
                               kNeedKb, c.o.hold_ms));
             w::SafeChild child;
+            std::exception_ptr thrown;
             std::thread launcher([&] {
-                child = w::safe_launch(request, options);
+                try {
+                    child = w::safe_launch(request, options);
+                } catch (...) {
+                    thrown = std::current_exception();
+                }
                 std::lock_guard lock(state.mutex);
                 state.done = true;
                 state.cv.notify_all();
@@ -175,6 +182,7 @@ ScenarioResult run_admission(const Ctx& c) {
             r.notes.push_back(released == 0u ? "filler released its objects and exited 0"
                                              : "filler release: " + release_why);
             launcher.join();
+            if (thrown) std::rethrow_exception(thrown);  // guarded(): the scenario's error; the filler is gone
             auto outcome = child.started() ? child.wait() : child.outcome();
             r.child_exit_code = outcome.exit_code;
             r.preflight_verdict = std::string(to_string(outcome.preflight.analysis.verdict));
