@@ -30,7 +30,7 @@ ParseResult parse_options(int argc, char** argv) {
     app.add_option("scenario", o.scenario, "heap | acl | pool (opt-in) | private | admission | all (= heap and acl)")
         ->required()
         ->check(CLI::IsMember({"heap", "acl", "pool", "private", "admission", "all"}));
-    app.add_option("--heap-kb", o.heap_kb, "desktop heap of the heap scenario's desktop, KB (default 512)")
+    app.add_option("--heap-kb", o.heap_kb, "desktop heap of the heap and admission scenarios' desktop, KB (default 512)")
         ->check(CLI::Range(64u, 65536u));
     app.add_option("--pool-heap-kb", o.pool_heap_kb, "heap of each desktop the pool scenario creates, KB (default 20480)")
         ->check(CLI::Range(64u, 65536u));
