@@ -126,7 +126,10 @@ std::optional<ApiFailure> hold(const Sids& sids, std::uint32_t kb, std::uint32_t
 }
 
 // Descending sizes until CreateDesktopExW refuses one; each is created alone and closed at once.
-json find_floor(const Sids& sids, std::optional<std::uint32_t>& floor) {
+// `accepted`: the smallest CreateDesktopExW took; `exact`: the smallest it took and UOI_HEAPSIZE
+// read back as asked (the library's verification refuses a desktop whose heap reads back
+// otherwise, so that is the smallest a private desktop can have).
+json find_floor(const Sids& sids, std::optional<std::uint32_t>& accepted, std::optional<std::uint32_t>& exact) {
     json tries = json::array();
     for (const auto kb : kFloorCandidatesKb) {
         if (interrupted()) break;
@@ -134,16 +137,17 @@ json find_floor(const Sids& sids, std::optional<std::uint32_t>& floor) {
         ApiFailure failure;
         auto d = w::create_private_desktop(PrivateDesktopSpec{kb, std::nullopt}, sids.child, sids.launching, ec, &failure);
         const auto& f = d.facts();
-        // Accepted: CreateDesktopExW made the desktop with this heap (a read-back that differs
-        // fails the library's verification, but the size was still accepted: it is reported).
-        const bool accepted = f.created && f.heap_bounded;
+        const bool took = f.created && f.heap_bounded;
+        const bool as_asked = took && f.heap_kb_read == kb;
         tries.push_back({{"kb", kb},
-                         {"accepted", accepted},
+                         {"accepted", took},
                          {"heap_kb_read", f.heap_kb_read ? json(*f.heap_kb_read) : json(nullptr)},
+                         {"read_back_as_asked", as_asked},
                          {"error", ec ? json(failure.describe()) : json(nullptr)}});
         d.close();
-        if (!accepted) break;
-        floor = kb;
+        if (!took) break;
+        accepted = kb;
+        if (as_asked) exact = kb;
     }
     return tries;
 }
@@ -254,25 +258,31 @@ ScenarioResult run_private(const Ctx& c) {
     }
 
     // The floor, then N held at it, and the failure phase on one of them.
-    std::optional<std::uint32_t> floor;
+    std::optional<std::uint32_t> floor, accepted;  // floor: the smallest read back as asked
     std::vector<w::PrivateDesktop> held_floor;
     json floor_json = json::array();
     if (!bounded) {
-        details["floor"] = {{"searched", false}, {"smallest_accepted_kb", nullptr}, {"tries", json::array()}};
+        details["floor"] = {{"searched", false},
+                            {"smallest_accepted_kb", nullptr},
+                            {"smallest_exact_kb", nullptr},
+                            {"tries", json::array()}};
         PhaseRecord p;
         p.scenario = "private";
         p.name = "failure";
         p.expected = Expect::dll_init_failed;
-        p.skipped = fmt::format("cannot bound desktop heap here: user32.dll has no CreateDesktopExW{}", c.wine ? " (Wine " + *c.wine + ")" : "");
+        p.skipped = fmt::format("cannot bound desktop heap here: user32.dll has no CreateDesktopExW{}",
+                                c.wine ? " (Wine " + *c.wine + ")" : "");
         s.phases.push_back(std::move(p));
     } else if (!interrupted()) {
         c.say("private: trying descending heap sizes with CreateDesktopExW");
-        auto tries = find_floor(sids, floor);
+        auto tries = find_floor(sids, accepted, floor);
         details["floor"] = {{"searched", true},
-                            {"smallest_accepted_kb", floor ? json(*floor) : json(nullptr)},
+                            {"smallest_accepted_kb", accepted ? json(*accepted) : json(nullptr)},
+                            {"smallest_exact_kb", floor ? json(*floor) : json(nullptr)},
                             {"tries", std::move(tries)}};
         if (floor) {
-            c.say(fmt::format("private: smallest accepted {} KB; holding {} of them", *floor, n));
+            c.say(fmt::format("private: smallest accepted {} KB, read back as asked {} KB; holding {} of those",
+                              accepted.value_or(0), *floor, n));
             const auto floor_failure = hold(sids, *floor, n, held_floor, floor_json);
             for (const auto& d : held_floor) stations.push_back(d.facts().station);
             if (held_floor.empty()) {
@@ -290,7 +300,8 @@ ScenarioResult run_private(const Ctx& c) {
             }
         } else {
             s.outcome = Outcome::error;
-            s.reason = fmt::format("setup failed: CreateDesktopExW accepted none of the sizes tried (from {} KB down)",
+            s.reason = fmt::format("setup failed: CreateDesktopExW accepted none of the sizes tried (from {} KB down) "
+                                   "with UOI_HEAPSIZE reading back what was asked",
                                    kFloorCandidatesKb[0]);
         }
     }
@@ -373,10 +384,13 @@ ScenarioResult run_private(const Ctx& c) {
     finish(s);
     std::swap(run, s.phases);
     if (s.outcome == Outcome::reproduced)
-        s.reason = fmt::format("{} desktops held at {} KB and at {} KB (the smallest CreateDesktopExW accepted); control "
-                               "started, failure died with 0xC0000142 on the smallest, recovery started; the "
-                               "launcher's own desktop untouched",
+        s.reason = fmt::format("{} desktops held at {} KB and at {} KB (the smallest CreateDesktopExW accepted and "
+                               "read back); control started, failure died with 0xC0000142 on the smallest, recovery "
+                               "started; the launcher's own desktop untouched",
                                n, kNormalKb, floor.value_or(0));
+    if (s.outcome == Outcome::reproduced && accepted != floor)
+        s.reason += fmt::format(" (CreateDesktopExW also took {} KB, but UOI_HEAPSIZE read back another size)",
+                                accepted.value_or(0));
     return s;
 }
 
