@@ -19,12 +19,13 @@ ParseResult parse_options(int argc, char** argv) {
         "Objects: a window station created without a name (the system names it after the logon session, as "
         "Chromium's sandbox does; it may already exist and be shared) and desktops named deskheap-repro-<pid>-*. "
         "The heap is filled by deskheap-filler.exe, a helper process started on the desktop it fills.\n"
-        "Elevation: not needed. Only where the system gives the unnamed station no name is a named one created, "
-        "which needs an elevated token: without one the scenario stops with exit 77 and says so. The pool "
-        "scenario refuses session 0 (services) with exit 77.\n"
+        "Elevation: heap, acl, pool and admission need none. Only where the system gives the unnamed station no name is a named one created, "
+        "which needs an elevated token: without one the scenario stops with exit 77 and says so. The private "
+        "scenario's stations are named (safelaunch-<hex>), which Windows documents as Administrators-only: refused "
+        "without elevation, it stops with exit 77. The pool scenario refuses session 0 (services) with exit 77.\n"
         "Exit codes: 0 reproduced and recovered as expected, 1 not reproduced, 2 usage, 3 error (setup or "
         "cleanup failed), 77 this platform cannot reproduce it, or a step is refused here (the reason says "
-        "which: Wine has no desktop heap; elevation needed; session 0).",
+        "which: Wine has no desktop heap or no CreateDesktopExW; elevation needed; session 0).",
         "deskheap-repro"};
     app.set_version_flag("--version", "deskheap-repro 0.1.0");
     app.add_option("scenario", o.scenario, "heap | acl | pool (opt-in) | private | admission | all (= heap and acl)")

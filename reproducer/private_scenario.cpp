@@ -234,11 +234,14 @@ ScenarioResult run_private(const Ctx& c) {
         details["own_desktop"]["after"] = nullptr;
         s.details = std::move(details);
         for (auto& d : held) d.close();
-        // Windows lets only Administrators name a window station (CreateWindowStationW).
-        if (held_failure->api == "CreateWindowStationW" && held_failure->code == make_win32_error(ERROR_ACCESS_DENIED) &&
-            !process_is_elevated())
-            return skipped(std::move(s), "refused here: a private desktop's named window station needs an elevated "
-                                         "token here (" + held_failure->describe() + ")");
+        // "Only members of the Administrators group are allowed to specify a name" (CreateWindowStationW),
+        // and a private desktop's station is named: without elevation that is a refusal, not an error
+        // (a name collision, ERROR_ALREADY_EXISTS, is still an error).
+        if (held_failure->api == "CreateWindowStationW" &&
+            held_failure->code != make_win32_error(ERROR_ALREADY_EXISTS) && !process_is_elevated())
+            return skipped(std::move(s), "refused here: a private desktop's window station is named, which Windows "
+                                         "allows only to Administrators, and this token is not elevated (" +
+                                             held_failure->describe() + ")");
         return setup_error(std::move(s), *held_failure);
     }
     std::set<std::string> distinct;
