@@ -12,22 +12,26 @@ ParseResult parse_options(int argc, char** argv) {
     CLI::App app{
         "deskheap-repro: reproduce both KB 184802 failures (0xC0000142 at a child's user32 start) on private "
         "desktops — desktop heap exhaustion and a desktop DACL — each as control, failure and recovery, with the "
-        "safelaunch pre-flight verdict for every launch.\n"
+        "safelaunch pre-flight verdict for every launch. Two more scenarios show the library's answers: private "
+        "(N private desktops of safelaunch's own held at once, at 512 KB and at the smallest heap CreateDesktopExW "
+        "accepts; the launcher's own desktop untouched) and admission (a held launch on a full desktop starts once "
+        "room is freed).\n"
         "Objects: a window station created without a name (the system names it after the logon session, as "
         "Chromium's sandbox does; it may already exist and be shared) and desktops named deskheap-repro-<pid>-*. "
         "The heap is filled by deskheap-filler.exe, a helper process started on the desktop it fills.\n"
-        "Elevation: not needed. Only where the system gives the unnamed station no name is a named one created, "
-        "which needs an elevated token: without one the scenario stops with exit 77 and says so. The pool "
-        "scenario refuses session 0 (services) with exit 77.\n"
+        "Elevation: heap, acl, pool and admission need none. Only where the system gives the unnamed station no name is a named one created, "
+        "which needs an elevated token: without one the scenario stops with exit 77 and says so. The private "
+        "scenario's stations are named (safelaunch-<hex>), which Windows documents as Administrators-only: refused "
+        "without elevation, it stops with exit 77. The pool scenario refuses session 0 (services) with exit 77.\n"
         "Exit codes: 0 reproduced and recovered as expected, 1 not reproduced, 2 usage, 3 error (setup or "
         "cleanup failed), 77 this platform cannot reproduce it, or a step is refused here (the reason says "
-        "which: Wine has no desktop heap; elevation needed; session 0).",
+        "which: Wine has no desktop heap or no CreateDesktopExW; elevation needed; session 0).",
         "deskheap-repro"};
     app.set_version_flag("--version", "deskheap-repro 0.1.0");
-    app.add_option("scenario", o.scenario, "heap | acl | pool (opt-in) | all (= heap and acl)")
+    app.add_option("scenario", o.scenario, "heap | acl | pool (opt-in) | private | admission | all (= heap and acl)")
         ->required()
-        ->check(CLI::IsMember({"heap", "acl", "pool", "all"}));
-    app.add_option("--heap-kb", o.heap_kb, "desktop heap of the heap scenario's desktop, KB (default 512)")
+        ->check(CLI::IsMember({"heap", "acl", "pool", "private", "admission", "all"}));
+    app.add_option("--heap-kb", o.heap_kb, "desktop heap of the heap and admission scenarios' desktop, KB (default 512)")
         ->check(CLI::Range(64u, 65536u));
     app.add_option("--pool-heap-kb", o.pool_heap_kb, "heap of each desktop the pool scenario creates, KB (default 20480)")
         ->check(CLI::Range(64u, 65536u));
@@ -43,6 +47,12 @@ ParseResult parse_options(int argc, char** argv) {
                    "stop after this many filler objects (heap, default 200000) or desktops (pool, default 2000); "
                    "under Wine a bound of at most 1000 runs the heap scenario's mechanics (no heap to exhaust)")
         ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10000000}));
+
+    app.add_option("--desktops", o.desktops, "private: desktops held at once at each size (default 8, 1..64)")
+        ->check(CLI::Range(1u, 64u));
+    app.add_option("--hold-ms", o.hold_ms,
+                   "admission: how long the held launch may wait for room, ms (default 60000, 1000..600000)")
+        ->check(CLI::Range(1000u, 600000u));
 
     ParseResult result;
     try {

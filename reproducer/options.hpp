@@ -10,9 +10,11 @@ namespace safelaunch::repro {
 inline constexpr std::uint64_t kDefaultMaxFillObjects = 200000;
 inline constexpr std::uint64_t kDefaultMaxPoolDesktops = 2000;
 inline constexpr std::uint64_t kWineFillBound = 1000;
+inline constexpr std::uint32_t kDefaultPrivateDesktops = 8;
+inline constexpr std::uint32_t kDefaultHoldMs = 60000;
 
 struct Options {
-    std::string scenario;                 // heap | acl | pool | all
+    std::string scenario;                 // heap | acl | pool | private | admission | all
     std::uint32_t heap_kb = 512;          // heap scenario's desktop heap (CreateDesktopExW)
     std::optional<std::uint32_t> pool_heap_kb;  // pool scenario's per-desktop heap; default 20480
     bool json = false;
@@ -24,6 +26,8 @@ struct Options {
     // kDefaultMaxPoolDesktops), at most. Under Wine a bound of at most kWineFillBound lets the heap
     // scenario run its mechanics (there is no heap to exhaust).
     std::optional<std::uint64_t> max_objects;
+    std::uint32_t desktops = kDefaultPrivateDesktops;  // private: desktops held at once, per size
+    std::uint32_t hold_ms = kDefaultHoldMs;            // admission: the held launch's hold timeout
 };
 
 struct ParseResult {

@@ -131,7 +131,8 @@ nlohmann::json to_json(const RunReport& report) {
                    {"left_behind", s.left_behind},
                    {"heap_kb_requested", s.heap_kb_requested ? json(*s.heap_kb_requested) : json(nullptr)},
                    {"station", s.station ? json(*s.station) : json(nullptr)},
-                   {"desktops", s.desktops}};
+                   {"desktops", s.desktops},
+                   {"details", s.details}};
         scenarios.push_back(std::move(sj));
         for (const auto& p : s.phases) {
             const auto matches = p.preflight_matches();
@@ -164,6 +165,7 @@ nlohmann::json to_json(const RunReport& report) {
                                    : json(nullptr)},
                 {"notes", p.notes},
                 {"problem", p.problem ? json(*p.problem) : json(nullptr)},
+                {"skipped", p.skipped ? json(*p.skipped) : json(nullptr)},
             });
         }
     }
@@ -211,7 +213,10 @@ std::string to_junit(const RunReport& report) {
             total += seconds;
             cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">\n", classname,
                                  xml_escape(p.name), seconds);
-            if (!p.ok) {
+            if (p.skipped) {
+                ++skipped;
+                cases += fmt::format("      <skipped message=\"{}\"/>\n", xml_escape(*p.skipped));
+            } else if (!p.ok) {
                 const auto problem = phase_problem(p);
                 if (s.outcome == Outcome::skipped) {
                     // The platform cannot show this phase (Wine's acl failure): a skip, with what it did.
@@ -253,6 +258,10 @@ void print_human(std::ostream& out, const RunReport& report) {
         out << fmt::format("\n{}: {} — {}\n", s.name, to_string(s.outcome), s.reason);
         if (s.heap_kb_requested) out << fmt::format("  heap requested: {} KB\n", *s.heap_kb_requested);
         for (const auto& p : s.phases) {
+            if (p.skipped) {
+                out << fmt::format("  {:<9} SKIP  {}\n", p.name, *p.skipped);
+                continue;
+            }
             out << fmt::format("  {:<9} {}  child {} (expected {}), pre-flight {} (expected {}), {} ms\n", p.name,
                                p.ok ? "ok  " : "FAIL", exit_text(p.child_exit_code), expected_text(p.expected),
                                p.preflight_verdict.value_or("not run"), p.preflight_expected, p.duration_ms);
@@ -271,6 +280,7 @@ void print_human(std::ostream& out, const RunReport& report) {
             if (!p.events.empty()) out << fmt::format("            Win32k events: {}\n", fmt::join(p.events, ", "));
             for (const auto& n : p.notes) out << "            " << n << '\n';
         }
+        if (!s.details.is_null()) out << "  details: " << s.details.dump() << '\n';
         for (const auto& l : s.left_behind) out << "  LEFT BEHIND: " << l << '\n';
     }
     const auto outcome = overall_outcome(report);

@@ -52,6 +52,8 @@ struct PhaseRecord {
     std::optional<std::uint32_t> self_check_exit_code;
     std::optional<bool> self_check_reported;  // its output names self.desktop.connect_failed
     std::vector<std::string> notes;                // what else happened, one line each
+    // Set: the phase was not run because this platform cannot show it (the reason; no child ran).
+    std::optional<std::string> skipped;
     std::optional<std::string> problem;            // why not ok although child and pre-flight were
 
     // Does the pre-flight verdict agree with `preflight_expected`? nullopt when it did not run.
@@ -74,6 +76,9 @@ struct ScenarioResult {
     std::optional<std::string> station;      // the window station used (UOI_NAME; may be shared)
     std::vector<std::string> desktops;       // the desktops its children were started on (ours alone;
                                              // pool: its many fill-N desktops are not listed)
+    // What the scenario measured beyond its phases (private: the desktops held, the heap sizes
+    // tried, the launcher's own desktop; admission: the hold). null when there is nothing more.
+    nlohmann::json details;
 };
 
 struct PlatformInfo {

@@ -1,5 +1,7 @@
 #include "scenarios.hpp"
 
+#include "scenario_support.hpp"
+
 #include "filler_process.hpp"
 #include "interrupt.hpp"
 #include "private_station.hpp"
@@ -35,10 +37,7 @@
 #include <vector>
 
 namespace safelaunch::repro {
-namespace {
-
-namespace w = safelaunch::win32;
-using Clock = std::chrono::steady_clock;
+namespace detail {
 
 constexpr auto kPoll = std::chrono::milliseconds(100);
 // Exit code of a child we end (timeout, Ctrl+C): ERROR_CANCELLED, never mistaken for 0xC0000142.
@@ -48,19 +47,6 @@ std::uint64_t ms_since(Clock::time_point t0) {
     return static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count());
 }
-
-struct Ctx {
-    const Options& o;
-    const Progress& progress;
-    std::string probe;
-    std::string filler;  // deskheap-filler.exe, beside this program
-    std::optional<std::string> wine;
-    Clock::time_point started = Clock::now();
-
-    void say(std::string_view line) const {
-        if (progress) progress(line);
-    }
-};
 
 std::string exe_dir() {
     std::wstring path(MAX_PATH, L'\0');
@@ -120,18 +106,10 @@ void close_checked(w::unique_hwinsta& s, const std::string& what, std::vector<st
     else if (!u->CloseWindowStation(s.release())) left.push_back(last_error("CloseWindowStation", what).describe());
 }
 
-struct ChildRun {
-    std::optional<std::uint32_t> code;
-    std::optional<std::string> report;  // the probe's JSON line
-    std::string output;                 // everything it wrote to stdout
-    std::optional<ChildErrorMode> error_mode;
-    std::vector<std::string> notes;
-};
-
 // Starts `program` (default: the probe) on `spec` (lpDesktop), waits (checking for Ctrl+C and the
 // timeout), and reads its output: the first line into `report`, all of it into `output`.
-ChildRun run_child(const Ctx& c, const std::string& spec, const std::string& program = {},
-                   std::vector<std::string> args = {}) {
+ChildRun run_child(const Ctx& c, const std::optional<std::string>& spec, const std::string& program,
+                   std::vector<std::string> args) {
     ChildRun r;
     const auto out = temp_file("child");
     LaunchRequest request;
@@ -353,6 +331,12 @@ std::optional<PrivateStation> open_station(ScenarioResult& s, const std::string&
     s.station = station->name;
     return station;
 }
+
+}  // namespace detail
+
+namespace {
+
+using namespace detail;
 
 // ---------------------------------------------------------------------------------------------
 // heap
@@ -794,6 +778,8 @@ RunReport run_scenarios(const Options& options, const Progress& progress) {
     if (options.scenario == "heap" || options.scenario == "all") todo.emplace_back("heap", run_heap);
     if (options.scenario == "acl" || options.scenario == "all") todo.emplace_back("acl", run_acl);
     if (options.scenario == "pool") todo.emplace_back("pool", run_pool);
+    if (options.scenario == "private") todo.emplace_back("private", detail::run_private);
+    if (options.scenario == "admission") todo.emplace_back("admission", detail::run_admission);
     for (const auto& [name, run] : todo) {
         if (interrupted()) break;
         report.scenarios.push_back(guarded(name, run, c));

@@ -36,7 +36,7 @@
 param(
     [string]$BuildDir,                      # a build folder holding launcher\deskheap-repro.exe: skip the build
     [string]$OutDir,                        # default: repro-results\<computer>-<yyyyMMdd-HHmmss> in the tree
-    [ValidateSet('all', 'heap', 'acl', 'pool')][string]$Scenario = 'all',
+    [ValidateSet('all', 'heap', 'acl', 'pool', 'private', 'admission')][string]$Scenario = 'all',
     [ValidateRange(64, 65536)][int]$HeapKb = 512,
     [switch]$ExhaustSessionPool
 )
