@@ -62,7 +62,7 @@ namespace {
     return c;
 }
 
-[[nodiscard]] std::string quoted(std::string_view s) {
+[[nodiscard]] std::string in_quotes(std::string_view s) {
     // Keep messages one line and printable: escape control bytes, quotes and backslashes stay.
     // (Appended, not "\"" + ... + "\"": GCC 12 at -O3 warns a false -Wrestrict on that chain.)
     std::string out = "\"";
@@ -73,7 +73,7 @@ namespace {
 
 [[nodiscard]] DesktopSpecProblem problem(DesktopSpecReason reason, std::string_view spec,
                                          std::string_view why) {
-    return {reason, fmt::format("lpDesktop {}: {}", quoted(spec), why)};
+    return {reason, fmt::format("lpDesktop {}: {}", in_quotes(spec), why)};
 }
 
 class DesktopSpecCategory final : public std::error_category {
@@ -133,7 +133,7 @@ std::string DesktopSpec::describe() const {
     switch (kind) {
         case DesktopSpecKind::inherit: return "NULL (inherit the parent's)";
         case DesktopSpecKind::hidden_session: return "\"\" (per-logon-session station)";
-        default: return quoted(*to_string());
+        default: return in_quotes(*to_string());
     }
 }
 

@@ -260,7 +260,7 @@ constexpr bool is_ident(char c) noexcept { return is_ident_start(c) || is_digit(
 
 // The value as the user wrote it, bounded and with control characters shown as '?', so a reason
 // stays one line whatever was pasted.
-std::string quoted(std::string_view text) {
+std::string in_quotes(std::string_view text) {
     constexpr std::size_t kMax = 40;
     std::string out = "\"";
     for (std::size_t i = 0; i < text.size() && i < kMax; ++i) {
@@ -318,11 +318,11 @@ ExitCodeParseResult parse_exit_code_detailed(std::string_view text) {
     std::string_view s = text;
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    const auto q = quoted(text);
+    const auto q = in_quotes(text);
     if (s.empty()) return fail(ExitCodeParseError::empty, "empty exit code: expected a number such as 0xC0000142 or a name such as STATUS_DLL_INIT_FAILED");
 
     const auto trailing = [&](std::string_view rest) {
-        return fail(ExitCodeParseError::trailing_garbage, fmt::format("{}: trailing garbage {} after the number", q, quoted(rest)));
+        return fail(ExitCodeParseError::trailing_garbage, fmt::format("{}: trailing garbage {} after the number", q, in_quotes(rest)));
     };
 
     // 0x / 0X prefix.
