@@ -17,6 +17,8 @@
 #include <atomic>
 #include <chrono>
 #include <climits>
+#include <cwchar>
+#include <string_view>
 #include <cstring>
 #include <cwctype>
 #include <mutex>
@@ -163,6 +165,52 @@ std::vector<std::uint64_t> make_properties(const std::wstring& name) {
 
 EVENT_TRACE_PROPERTIES* props(std::vector<std::uint64_t>& b) { return reinterpret_cast<EVENT_TRACE_PROPERTIES*>(b.data()); }
 
+constexpr std::wstring_view kSessionPrefix = L"safelaunch-win32k-";
+
+// The launcher pid in "safelaunch-win32k-<pid>-<n>", or 0.
+DWORD session_owner(std::wstring_view name) {
+    if (name.substr(0, kSessionPrefix.size()) != kSessionPrefix) return 0;
+    DWORD pid = 0;
+    for (const wchar_t c : name.substr(kSessionPrefix.size())) {
+        if (c == L'-') return pid;
+        if (c < L'0' || c > L'9' || pid > 429496728U) return 0;
+        pid = pid * 10 + static_cast<DWORD>(c - L'0');
+    }
+    return 0;
+}
+
+// ETW sessions outlive the process that started them (a launcher killed before stop()). Stops every
+// session of ours whose launcher no longer exists (OpenProcess: ERROR_INVALID_PARAMETER). A pid
+// reused by another process keeps its leftover until that one exits: never a live launcher's.
+void stop_orphaned_sessions() {
+    constexpr ULONG kMaxSessions = 64;  // QueryAllTracesW's documented maximum per call
+    std::vector<std::vector<std::uint64_t>> buffers;
+    std::vector<EVENT_TRACE_PROPERTIES*> array;
+    buffers.reserve(kMaxSessions);
+    for (ULONG i = 0; i < kMaxSessions; ++i) {
+        buffers.push_back(make_properties(L""));
+        auto* p = props(buffers.back());
+        p->LogFileNameOffset = p->LoggerNameOffset + static_cast<ULONG>((kMaxSessionNameChars + 1) * sizeof(wchar_t));
+        array.push_back(p);
+    }
+    ULONG count = 0;
+    const ULONG rc = ::QueryAllTracesW(array.data(), kMaxSessions, &count);
+    if (rc != ERROR_SUCCESS && rc != ERROR_MORE_DATA) return;
+    for (ULONG i = 0; i < count && i < kMaxSessions; ++i) {
+        const auto* base = reinterpret_cast<const wchar_t*>(reinterpret_cast<const BYTE*>(array[i]) + array[i]->LoggerNameOffset);
+        const std::wstring name(base, ::wcsnlen(base, kMaxSessionNameChars));
+        const DWORD pid = session_owner(name);
+        if (pid == 0 || pid == ::GetCurrentProcessId()) continue;
+        if (const HANDLE h = ::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid)) {
+            ::CloseHandle(h);  // alive (or its pid reused): not ours to stop
+            continue;
+        }
+        if (::GetLastError() != ERROR_INVALID_PARAMETER) continue;  // access denied: it exists
+        auto b = make_properties(name);
+        (void)::ControlTraceW(0, name.c_str(), props(b), EVENT_TRACE_CONTROL_STOP);
+    }
+}
+
 }  // namespace
 
 struct Win32kTrace::State {
@@ -246,6 +294,7 @@ Win32kTrace Win32kTrace::start() {
     s.facts.keywords = kWin32kTraceKeywords;
     s.facts.session_name = fmt::format("safelaunch-win32k-{}-{}", ::GetCurrentProcessId(), counter.fetch_add(1) + 1);
     s.name = detail::widen(s.facts.session_name);
+    stop_orphaned_sessions();
     s.stop_by_name();
     s.properties = make_properties(s.name);
     ULONG rc = ::StartTraceW(&s.session, s.name.c_str(), props(s.properties));

@@ -4,7 +4,8 @@
 // the event is unverified (safelaunch/win32k_trace.hpp). Gathers facts only; the core decides.
 //
 // Sequence: start() before the child exists (the event fires while the child starts, and its pid
-// is known only after CreateProcess): a leftover session of the same name is stopped, StartTraceW
+// is known only after CreateProcess): sessions of launchers that died ("safelaunch-win32k-<pid>-
+// <n>" whose pid is gone, QueryAllTracesW) and a leftover of the same name are stopped, StartTraceW
 // (EVENT_TRACE_REAL_TIME_MODE), EnableTraceEx2 for the provider at kWin32kTraceLevel with every
 // keyword (event 58's keyword is not known), OpenTraceW + ProcessTrace on a thread of its own.
 // The callback keeps up to kWin32kTraceMaxEvents events with id 58 (only the child's, once
