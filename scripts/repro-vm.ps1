@@ -63,7 +63,7 @@ if (-not $BuildDir) {
     try {
         cmake --preset windows-msvc
         if ($LASTEXITCODE) { throw "cmake configure failed ($LASTEXITCODE)" }
-        cmake --build --preset windows-msvc --target deskheap-repro deskheap-filler safelaunch_probe
+        cmake --build --preset windows-msvc --target deskheap-repro deskheap-filler safelaunch_probe safelaunch
         if ($LASTEXITCODE) { throw "build failed ($LASTEXITCODE)" }
     } finally { Pop-Location }
     $BuildDir = Join-Path $root 'build\windows-msvc'
@@ -120,6 +120,32 @@ $p = Start-Process -FilePath $exe -ArgumentList $arguments -NoNewWindow -Wait -P
     -RedirectStandardOutput $json -RedirectStandardError $log
 $code = $p.ExitCode
 Get-Content $log | ForEach-Object { Write-Host "  $_" }
+
+# Issue 9 part 3 (unverified until this runs): Win32k ETW event 58 is read from the binaries, not
+# documented. Save the provider's manifest (its events and their fields) and one launch traced with
+# `safelaunch run --trace-win32k` that dies on a desktop that does not exist, so the results show
+# whether event 58 comes, with which fields and status. Evidence only: deskheap-repro's exit code
+# stays this script's exit code.
+$manifest = Join-Path $OutDir 'win32k-provider-manifest.txt'
+& wevtutil gp Microsoft-Windows-Win32k /ge /gm 2>&1 | Out-File -Encoding utf8 $manifest
+"wevtutil exit $LASTEXITCODE" | Add-Content $manifest
+$tool = Join-Path $BuildDir 'launcher\safelaunch.exe'
+if (Test-Path $tool) {
+    $traceJson = Join-Path $OutDir 'run-trace-win32k.json'
+    $traceLog = Join-Path $OutDir 'run-trace-win32k.log'
+    # The probe imports user32, so on a missing desktop it dies at start (0xC0000142).
+    $traceArgs = @('run', '--json', '--trace-win32k', '--force', '--timeout', '30',
+                   '--desktop', 'WinSta0\safelaunch-no-such-desktop', '--', "`"$probe`"")
+    Write-Host "running: safelaunch $($traceArgs -join ' ')"
+    $t = Start-Process -FilePath $tool -ArgumentList $traceArgs -NoNewWindow -Wait -PassThru `
+        -RedirectStandardOutput $traceJson -RedirectStandardError $traceLog
+    "safelaunch exit $($t.ExitCode)" | Add-Content $traceLog
+    if (-not $elevated) {
+        Write-Warning "not elevated: the Win32k trace needs administrator or Performance Log Users (expect win32k.trace.unavailable)"
+    }
+} else {
+    Write-Warning "missing $($tool): no --trace-win32k run (build the safelaunch target)"
+}
 
 $meaning = @{ 0 = 'reproduced and recovered as expected'; 1 = 'NOT reproduced'; 2 = 'usage error';
               3 = 'ERROR: setup or cleanup failed'; 77 = 'this platform cannot reproduce it, or a step is refused here (see the reason)' }

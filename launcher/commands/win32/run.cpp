@@ -12,6 +12,7 @@
 #include "safelaunch/heap_budget.hpp"
 #include "safelaunch/exit_code.hpp"
 #include "safelaunch/json.hpp"
+#include "safelaunch/win32k_trace.hpp"
 #include "safelaunch/win32/user32_api.hpp"
 
 #include <fmt/format.h>
@@ -42,7 +43,17 @@ struct RunOptions {
     std::optional<double> hold_s;       // --hold-for-headroom[=SECONDS]
     std::uint32_t need_kb = kDefaultNeedKb;  // --need-kb
     bool no_contain_tree = false;            // --no-contain-tree
+    bool trace_win32k = false;               // --trace-win32k (issue 9 part 3)
 };
+
+// --json's "win32k_trace": the facts (safelaunch/win32k_trace.hpp) and their findings; null when
+// not asked for.
+nlohmann::json win32k_trace_json(const win32::Outcome& out) {
+    if (!out.win32k_trace) return nullptr;
+    nlohmann::json j = *out.win32k_trace;
+    j["findings"] = win32k_trace_findings(*out.win32k_trace);
+    return j;
+}
 
 std::string_view to_string(win32::NotStartedReason r) {
     switch (r) {
@@ -150,6 +161,7 @@ int run_run(const RunOptions& o) {
     options.grant = o.grant;
     options.repair_stale_grants = true;  // every run cleans up after launchers that were killed
     request.contain_tree = !o.no_contain_tree;
+    options.trace_win32k = o.trace_win32k;
     if (o.no_preflight) {
         // Nothing that needs user32 here: no pre-flight, no stale-grant repair (it opens the
         // objects), and a post-mortem from the exit code, the events and the canary only.
@@ -188,6 +200,7 @@ int run_run(const RunOptions& o) {
                          {"admission", admission_json(out, o)},
                          {"tree", tree_json(out)},
                          {"dacl", dacl_json(out)},
+                         {"win32k_trace", win32k_trace_json(out)},
                          {"self_connect", win32::self_connect_facts()}};
         print_json(j);
         return status;
@@ -218,6 +231,10 @@ int run_run(const RunOptions& o) {
     if (out.tree && out.tree->ended > 0)
         std::cerr << fmt::format("safelaunch: ended {} process{} of the child's tree\n", out.tree->ended,
                                  out.tree->ended == 1 ? "" : "es");
+    if (out.win32k_trace) {
+        std::cerr << "safelaunch: " << win32k_trace_line(*out.win32k_trace) << '\n';
+        print_findings(std::cerr, win32k_trace_findings(*out.win32k_trace));
+    }
     // The child's hard-error mode when it matters: it died at start, or popups were asked for.
     if (out.error_mode && (out.diagnosis || out.error_mode->policy != ErrorUi::suppress))
         std::cerr << "safelaunch: error mode: " << describe(*out.error_mode) << '\n';
@@ -253,6 +270,13 @@ void add_run(CLI::App& app, Command& cmd) {
                   "--timeout, Ctrl+C or safelaunch's own death ends the whole tree, and descendants still running "
                   "when the child exits are ended and counted); for children whose descendants must outlive "
                   "safelaunch, such as a launcher that starts a long-running server");
+    sub->add_flag("--trace-win32k", o->trace_win32k,
+                  "Windows only: run a real-time ETW session on Microsoft-Windows-Win32k around the launch and "
+                  "take its event 58 (DesktopResolutionFailure) for the child's pid as deciding evidence of why the "
+                  "child could not reach its desktop (access, missing desktop, desktop heap). Needs administrator "
+                  "rights or membership in Performance Log Users (else finding win32k.trace.unavailable, and the "
+                  "launch goes on). The event id and its fields are unverified (read from the binaries, not "
+                  "documented)");
     sub->add_option("--error-ui", o->error_ui,
                     "hard-error popups of the child: suppress (default: it inherits SEM_FAILCRITICALERRORS | "
                     "SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX, so a child that dies at start exits at once "

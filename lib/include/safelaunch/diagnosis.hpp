@@ -82,6 +82,17 @@
 //      ends the process with 0xC0000022 before any initialiser runs, so only a DLL loaded by an
 //      initialiser fails this way. 0xC0000022 with every file granted: not_dll_init says the
 //      denied object is another. No facts: nothing changes.
+//  R14 Win32k ETW event 58 (safelaunch/win32k_trace.hpp; opt-in, applied last by
+//      apply_win32k_trace, after the import scan and program access): the kernel's own record of
+//      why desktop resolution failed for the child's pid. Its status decides the cause
+//      (0xC0000022 -> access, 0xC0000034 / 0xC000003A / 0xC0000033 -> missing_desktop, 0xC0000017 /
+//      0xC000009A -> desktop_heap) and outranks inference: every other listed cause that is not
+//      unlikely becomes unlikely with "overridden by" and what it was (session_pool is kept beside
+//      desktop_heap: both are memory). Another status: named in deciding_evidence and in the
+//      desktop causes' evidence, no likelihood changes. The trace ran but saw no event 58 for the
+//      pid: weak evidence only (a line on the desktop causes; the event id and fields are
+//      unverified). Not requested or not started: nothing changes. Exit codes that are not a
+//      DLL-init failure (R2): the event is one more evidence line.
 // deciding_evidence: one line: the evidence of the decided cause(s) ("both reported, access first"
 // when two decided), else of the likely one, else "nothing decisive" with the checks to run.
 #pragma once
@@ -179,6 +190,9 @@ struct Diagnosis {
 [[nodiscard]] std::optional<std::uint32_t> next_heap_step_kb(std::uint32_t current_kb) noexcept;
 
 [[nodiscard]] Diagnosis diagnose(const DiagnosisInput& input);
+
+// R14: the Win32k trace's event 58 for the child's pid (see above).
+[[nodiscard]] Diagnosis apply_win32k_trace(Diagnosis diagnosis, const Win32kTraceFacts& trace);
 
 // Finding per listed cause except unlikely ones: id "diagnosis.<cause>", severity error for
 // decided, warning for likely, info for possible; evidence lines joined with "; ". Preceded by

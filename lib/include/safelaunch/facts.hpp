@@ -8,6 +8,7 @@
 #include "safelaunch/finding.hpp"
 #include "safelaunch/pe_imports.hpp"
 #include "safelaunch/session_view.hpp"
+#include "safelaunch/win32k_trace.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -257,6 +258,9 @@ struct Snapshot {
     // The child token's access to its program, folder and DLLs (issue 9 part 4): nullopt when
     // not gathered.
     std::optional<ProgramAccessFacts> program_access;
+    // The Win32k ETW trace around the launch (issue 9 part 3, safelaunch/win32k_trace.hpp): nullopt
+    // when not requested.
+    std::optional<Win32kTraceFacts> win32k_trace;
 };
 
 }  // namespace safelaunch

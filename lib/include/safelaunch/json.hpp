@@ -54,6 +54,10 @@ void to_json(nlohmann::json& j, const FileAccessFacts& f);
 void from_json(const nlohmann::json& j, FileAccessFacts& f);
 void to_json(nlohmann::json& j, const ProgramAccessFacts& p);
 void from_json(const nlohmann::json& j, ProgramAccessFacts& p);
+void to_json(nlohmann::json& j, const Win32kTraceEvent& e);
+void from_json(const nlohmann::json& j, Win32kTraceEvent& e);
+void to_json(nlohmann::json& j, const Win32kTraceFacts& t);
+void from_json(const nlohmann::json& j, Win32kTraceFacts& t);
 void to_json(nlohmann::json& j, const Snapshot& s);
 // {"policy": "suppress" | "inherit" | "system_default", "value": 32771 | null, "how": "..."}
 void to_json(nlohmann::json& j, const ChildErrorMode& m);

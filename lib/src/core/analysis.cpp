@@ -18,6 +18,7 @@
 #include "safelaunch/session_view.hpp"
 #include "safelaunch/shared_section.hpp"
 #include "safelaunch/utc_time.hpp"
+#include "safelaunch/win32k_trace.hpp"
 
 #include <fmt/format.h>
 
@@ -590,6 +591,8 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
     if (s.program_access)
         for (auto& f : program_access_findings(*s.program_access, s.launcher)) out.push_back(std::move(f));
 
+    if (s.win32k_trace)  // issue 9 part 3 (escaped by win32k_trace_findings)
+        for (auto& f : win32k_trace_findings(*s.win32k_trace)) out.push_back(std::move(f));
     // Names from the snapshot (station, desktop, account, lpDesktop) may hold any character.
     for (auto& f : out) {
         escape_control_chars_in_place(f.message);
@@ -600,6 +603,8 @@ Analysis analyze(const Snapshot& s, const AnalysisOptions& o) {
     if (s.exit) a.diagnosis = diagnose(diagnosis_input(s, a.access));
     if (a.diagnosis && connect) a.diagnosis = apply_connect_facts(std::move(*a.diagnosis), *connect);
     if (a.diagnosis && s.program_access) a.diagnosis = apply_program_access(std::move(*a.diagnosis), *s.program_access);
+    // R14 last: the kernel's own record outranks every inference (issue 9 part 3).
+    if (a.diagnosis && s.win32k_trace) a.diagnosis = apply_win32k_trace(std::move(*a.diagnosis), *s.win32k_trace);
     return a;
 }
 

@@ -3,6 +3,7 @@
 #include "safelaunch/error_mode.hpp"
 
 #include "safelaunch/printable.hpp"
+#include "safelaunch/win32k_trace.hpp"
 
 #include <fmt/format.h>
 
@@ -399,6 +400,68 @@ Diagnosis diagnose(const DiagnosisInput& in) {
         for (auto& e : c.evidence) escape_control_chars_in_place(e);
         escape_control_chars_in_place(c.remedy);
     }
+    escape_control_chars_in_place(d.deciding_evidence);
+    return d;
+}
+
+Diagnosis apply_win32k_trace(Diagnosis d, const Win32kTraceFacts& t) {
+    if (!t.requested || !t.started || d.causes.empty()) return d;
+    const auto is_desktop_cause = [](CauseId id) {
+        return id == CauseId::access || id == CauseId::desktop_heap || id == CauseId::session_pool || id == CauseId::missing_desktop;
+    };
+    const auto* e = child_resolution_failure(t);
+    if (!e) {
+        const auto line = fmt::format("the Win32k trace ran and logged no event 58 for the child's pid {} (weak evidence: the event id "
+                                      "and its fields are unverified)",
+                                      t.child_pid ? std::to_string(*t.child_pid) : std::string("(unknown)"));
+        for (auto& c : d.causes)
+            if (is_desktop_cause(c.id) && c.likelihood != Likelihood::unlikely) c.evidence.push_back(line);
+        return d;
+    }
+    const auto status = e->status ? describe_status(*e->status) : std::string("no status decoded");
+    const auto event_line = fmt::format("Win32k event 58 (DesktopResolutionFailure) for the child's pid {}: {}", e->pid, status);
+    const auto cause = e->status ? resolution_cause(*e->status) : ResolutionCause::unknown;
+    if (!d.code.dll_init_failure || cause == ResolutionCause::unknown) {
+        const auto line = d.code.dll_init_failure
+                              ? event_line + ", a status this tool does not map to a KB 184802 cause (unverified event)"
+                              : event_line + ", but the exit code is not a DLL-initialisation failure (unverified event)";
+        for (auto& c : d.causes)
+            if (!d.code.dll_init_failure || is_desktop_cause(c.id)) c.evidence.push_back(line);
+        d.deciding_evidence = escape_control_chars(line) + "; " + d.deciding_evidence;
+        return d;
+    }
+    const CauseId decided = cause == ResolutionCause::access          ? CauseId::access
+                            : cause == ResolutionCause::desktop_heap ? CauseId::desktop_heap
+                                                                     : CauseId::missing_desktop;
+    std::vector<std::string> overridden;
+    bool found = false;
+    for (auto& c : d.causes) {
+        if (c.id == decided) {
+            found = true;
+            c.likelihood = Likelihood::decided;
+            c.evidence.insert(c.evidence.begin(), event_line + " (unverified event)");
+            continue;
+        }
+        if (c.likelihood == Likelihood::unlikely) continue;
+        if (decided == CauseId::desktop_heap && c.id == CauseId::session_pool) {  // both are memory: kept
+            c.evidence.push_back(event_line);
+            continue;
+        }
+        overridden.push_back(fmt::format("{} ({})", to_string(c.id), to_string(c.likelihood)));
+        c.evidence.insert(c.evidence.begin(), fmt::format("overridden by {}; was {}", event_line, to_string(c.likelihood)));
+        c.likelihood = Likelihood::unlikely;
+    }
+    if (!found) d.causes.push_back({decided, Likelihood::decided, {event_line + " (unverified event)"}, {}});
+    std::stable_sort(d.causes.begin(), d.causes.end(), [](const RankedCause& a, const RankedCause& b) {
+        if (a.likelihood != b.likelihood) return a.likelihood < b.likelihood;
+        return a.id < b.id;
+    });
+    std::string overrides;
+    for (const auto& o : overridden) overrides += (overrides.empty() ? "" : ", ") + o;
+    d.deciding_evidence = fmt::format("decided by {}: {} (unverified event){}", event_line, to_string(decided),
+                                      overrides.empty() ? std::string{} : "; it overrides the inference: " + overrides);
+    for (auto& c : d.causes)
+        for (auto& ev : c.evidence) escape_control_chars_in_place(ev);
     escape_control_chars_in_place(d.deciding_evidence);
     return d;
 }

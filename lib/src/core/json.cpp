@@ -403,6 +403,56 @@ void from_json(const json& j, SessionViewFacts& v) {
         throw std::invalid_argument("'session_view' is known but lacks bytes_available or largest_contiguous");
 }
 
+// Win32kTraceFacts (issue 9 part 3). Fields keep their order: [{"name": ..., "value": ...}].
+void to_json(json& j, const Win32kTraceEvent& e) {
+    json fields = json::array();
+    for (const auto& [name, value] : e.fields) fields.push_back(json{{"name", name}, {"value", value}});
+    j = json{{"id", e.id}, {"pid", e.pid}, {"status_field", e.status_field}, {"fields", std::move(fields)},
+             {"time_utc", e.time_utc}};
+    put(j, "status", e.status);
+}
+void from_json(const json& j, Win32kTraceEvent& e) {
+    require_object(j, "win32k_trace event");
+    get(j, "id", e.id);
+    get(j, "pid", e.pid);
+    get(j, "status", e.status);
+    get(j, "status_field", e.status_field);
+    get(j, "time_utc", e.time_utc);
+    e.fields.clear();
+    if (const auto it = j.find("fields"); it != j.end()) {
+        if (!it->is_array()) throw std::invalid_argument("'fields' must be an array");
+        for (const auto& f : *it) {
+            require_object(f, "win32k_trace field");
+            std::string name, value;
+            get(f, "name", name);
+            get(f, "value", value);
+            e.fields.emplace_back(std::move(name), std::move(value));
+        }
+    }
+}
+void to_json(json& j, const Win32kTraceFacts& t) {
+    j = json{{"requested", t.requested}, {"started", t.started}, {"failed_api", t.failed_api}, {"reason", t.reason},
+             {"session_name", t.session_name}, {"level", t.level}, {"keywords", t.keywords},
+             {"events_total", t.events_total}, {"events_dropped", t.events_dropped}, {"events", t.events}};
+    put(j, "error", t.error);
+    put(j, "child_pid", t.child_pid);
+}
+void from_json(const json& j, Win32kTraceFacts& t) {
+    require_object(j, "win32k_trace");
+    get(j, "requested", t.requested);
+    get(j, "started", t.started);
+    get(j, "failed_api", t.failed_api);
+    get(j, "error", t.error);
+    get(j, "reason", t.reason);
+    get(j, "session_name", t.session_name);
+    get(j, "level", t.level);
+    get(j, "keywords", t.keywords);
+    get(j, "child_pid", t.child_pid);
+    get(j, "events_total", t.events_total);
+    get(j, "events_dropped", t.events_dropped);
+    get(j, "events", t.events);
+}
+
 void to_json(json& j, const Snapshot& s) {
     j = json{{"schema", s.schema}, {"taken_utc", s.taken_utc}, {"host", s.host}, {"token", s.token},
              {"target", s.target}, {"system", s.system}};
@@ -414,6 +464,7 @@ void to_json(json& j, const Snapshot& s) {
     put(j, "self_connect", s.self_connect);
     put(j, "session_view", s.session_view);
     put(j, "program_access", s.program_access);
+    put(j, "win32k_trace", s.win32k_trace);
 }
 void from_json(const json& j, Snapshot& s) {
     require_object(j, "snapshot");
@@ -432,6 +483,7 @@ void from_json(const json& j, Snapshot& s) {
     get(j, "self_connect", s.self_connect);
     get(j, "session_view", s.session_view);
     get(j, "program_access", s.program_access);
+    get(j, "win32k_trace", s.win32k_trace);
 }
 
 void to_json(json& j, const ExitCodeInfo& info) {

@@ -640,7 +640,9 @@ SafeChild safe_launch(const LaunchRequest& asked, const SafeLaunchOptions& asked
     if (request.check == CheckPolicy::none) {
         if (!admitted(request, options, out)) return sc;
         sc.started_utc_ = utc_now();
+        if (options.trace_win32k) sc.win32k_trace_ = Win32kTrace::start();  // before: event 58 fires at start
         sc.child_ = launch_process(request, ec, &lf);
+        if (sc.child_.valid()) sc.win32k_trace_.set_child_pid(sc.child_.pid());
         if (!sc.child_.valid()) {
             out.not_started = NotStartedReason::launch_failed;
             out.launch_failure = lf;
@@ -666,7 +668,9 @@ SafeChild safe_launch(const LaunchRequest& asked, const SafeLaunchOptions& asked
 
     // The child as it will run, but suspended: its token and session are facts, not a prediction
     // (a RunAsLogon child has the caller's logon SID; a token may be of another session).
+    if (options.trace_win32k) sc.win32k_trace_ = Win32kTrace::start();  // before: event 58 fires at start
     sc.child_ = launch_process(request, LaunchOptions{.suspended = true}, ec, &lf);
+    if (sc.child_.valid()) sc.win32k_trace_.set_child_pid(sc.child_.pid());
     if (!sc.child_.valid()) {
         out.not_started = NotStartedReason::launch_failed;
         out.launch_failure = lf;
@@ -728,6 +732,7 @@ Outcome SafeChild::wait() {
     auto out = std::move(outcome_);
     outcome_ = {};
     if (!child_.valid()) {
+        if (win32k_trace_.requested()) out.win32k_trace = win32k_trace_.stop();
         grants_.clear();
         private_desktop_.close();
         return out;
@@ -758,6 +763,7 @@ Outcome SafeChild::wait() {
                                                     .count());
     out.exit_code = code;
     exited_.fire();  // wakes a sibling held for headroom now, not after the post-mortem
+    if (win32k_trace_.requested()) out.win32k_trace = win32k_trace_.stop();  // the child is gone: all it logged is in
     if (code && !out.timed_out && worth_a_post_mortem(*code)) {
         // Post-mortem: the same facts again (with any grant still in place: what the child saw),
         // the Win32k events since the launch, and the canary on that desktop.
@@ -787,6 +793,7 @@ Outcome SafeChild::wait() {
         pm.exit = ExitFacts{*code, out.runtime_ms, had_console_, started_utc_};
         pm.exit->image = request_.program;  // event 26 names it
         if (out.error_mode) pm.exit->error_mode = out.error_mode->value;  // no popup, no event 26 when suppressed
+        pm.win32k_trace = out.win32k_trace;  // R14: event 58 decides when present
         out.diagnosis = analyze(pm, options_.analysis).diagnosis;
         out.post_mortem = std::move(pm);
     }

@@ -16,6 +16,7 @@
 #include "safelaunch/win32/handles.hpp"
 #include "safelaunch/win32/launcher.hpp"
 #include "safelaunch/win32/private_desktop.hpp"
+#include "safelaunch/win32/win32k_trace.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -66,6 +67,11 @@ struct SafeLaunchOptions {
     // One admitting thread per clock (SteadyAdmissionClock): launchers on several threads each
     // hold their own clock.
     std::shared_ptr<SteadyAdmissionClock> admission_clock;
+    // Issue 9 part 3 (win32/win32k_trace.hpp): a real-time ETW session on Microsoft-Windows-Win32k
+    // from before the child is created until it has exited, for event 58 with the child's pid
+    // (unverified event; needs administrator or Performance Log Users). Outcome::win32k_trace and
+    // the post-mortem carry what it saw; a session that cannot start is a finding, never a refusal.
+    bool trace_win32k = false;
 };
 
 // The token whose rights matter for `request`: the caller's own (a primary duplicate), the given
@@ -147,6 +153,7 @@ struct Outcome {
     std::optional<AdmissionResult> admission;
     std::optional<TreeOutcome> tree;  // set by SafeChild::wait() when a child started
     PlacementOutcome placement;                // where the child was placed (private desktop facts)
+    std::optional<Win32kTraceFacts> win32k_trace;  // SafeLaunchOptions::trace_win32k (set by wait())
 };
 
 // Notifies the siblings' admission clock (SafeLaunchOptions::admission_clock) once, when the
@@ -192,6 +199,7 @@ private:
     // Declared before grants_ and child_: the private desktop outlives both (closed after the
     // child has exited and the post-mortem is done).
     PrivateDesktop private_desktop_;
+    Win32kTrace win32k_trace_;  // SafeLaunchOptions::trace_win32k: running from before the launch
     // Declared before child_: fires after the destructor of child_ has ended the child.
     ExitSignal exited_;
     // Declared before child_: destroyed after it, so a grant outlives the child it was made for.
