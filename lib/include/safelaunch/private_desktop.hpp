@@ -130,16 +130,29 @@ struct PrivateDesktopFacts {
 void to_json(nlohmann::json& j, const PrivateDesktopFacts& f);
 void from_json(const nlohmann::json& j, PrivateDesktopFacts& f);
 
+// A pooled placement (issue 8 part 2): which pool, which of its stations, and whether the desktop
+// was there before this launch.
+struct PoolPlacement {
+    std::string pool;
+    std::string station;
+    bool reused = false;             // the desktop existed before this launch's lease
+    std::uint32_t lease_number = 0;  // this desktop's n-th lease (1: its first child)
+    std::uint32_t desktops = 0;      // the pool's desktops right after the lease was taken
+    std::uint32_t leases = 0;        // the pool's leases out right after (this one included)
+};
+
 // Where a launch placed its child, for the launch report ("placement" in `run --json`).
 struct PlacementOutcome {
     Placement kind = Placement::inherit;
     std::optional<std::string> lp_desktop;             // what the child was given; nullopt: NULL
     std::optional<PrivateDesktopFacts> private_desktop;  // kind private: created (or how far it got)
     std::vector<Finding> findings;                     // private_desktop_findings()
+    std::optional<PoolPlacement> pool;                 // set when the desktop came from a pool
 };
 
 // {"kind": "inherit" | "named" | "private", "lp_desktop", "station", "desktop", "heap_kb",
-//  "findings": [...], "private": facts | null}; station/desktop/heap_kb null unless private.
+//  "findings": [...], "private": facts | null, "pool": {"name", "station", "reused", "lease_number",
+//  "desktops", "leases"} | null}; station/desktop/heap_kb null unless private.
 void to_json(nlohmann::json& j, const PlacementOutcome& p);
 
 }  // namespace safelaunch

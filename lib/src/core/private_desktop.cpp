@@ -252,6 +252,12 @@ void to_json(nlohmann::json& j, const PlacementOutcome& p) {
     j["desktop"] = d ? nlohmann::json(d->desktop) : nlohmann::json(nullptr);
     j["heap_kb"] = d ? nlohmann::json(d->heap_kb_asked) : nlohmann::json(nullptr);
     j["private"] = d ? nlohmann::json(*d) : nlohmann::json(nullptr);
+    if (p.pool)
+        j["pool"] = {{"name", p.pool->pool},           {"station", p.pool->station},
+                     {"reused", p.pool->reused},       {"lease_number", p.pool->lease_number},
+                     {"desktops", p.pool->desktops},   {"leases", p.pool->leases}};
+    else
+        j["pool"] = nullptr;
 }
 
 }  // namespace safelaunch
