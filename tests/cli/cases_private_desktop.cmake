@@ -15,8 +15,6 @@ if(WIN32)
            ARGS run --private-desktop --json -- $<TARGET_FILE:child_exit> 0)
   cli_case(private_desktop.run_exit_code_passes_through EXIT 3
            ARGS run --private-desktop=64 -- $<TARGET_FILE:child_exit> 3)
-  cli_case(private_desktop.run_pool_refused EXIT 126 STDERR "pooled placement \\(pool 'ci'\\)|pool 'ci': pooled placement"
-           ARGS run --private-desktop --pool ci -- $<TARGET_FILE:child_exit> 0)
   cli_case(private_desktop.run_no_preflight_excluded EXIT 125 ONE_LINE_ERROR STDERR "--no-preflight excludes --private-desktop|--private-desktop"
            ARGS run --no-preflight --private-desktop -- $<TARGET_FILE:child_exit> 0)
 endif()

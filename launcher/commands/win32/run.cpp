@@ -208,7 +208,8 @@ void print_run_text(const win32::Outcome& out, const RunOptions& o) {
 std::string run_line(const win32::Outcome& out, std::uint32_t n, std::uint32_t total, int status) {
     std::string what = out.not_started  ? fmt::format("not started ({}), status {}", to_string(*out.not_started), status)
                        : out.timed_out ? fmt::format("timed out, status {}", status)
-                       : out.exit_code ? fmt::format("exit {}", describe_exit_code(*out.exit_code))
+                       : out.exit_code ? (*out.exit_code < 0x10000 ? fmt::format("exit {}", *out.exit_code)
+                                                                    : "exit " + describe_exit_code(*out.exit_code))
                                        : fmt::format("status {}", status);
     std::string where;
     if (out.placement.pool)

@@ -570,8 +570,9 @@ bool place_pooled(LaunchRequest& request, SafeLaunchOptions& options, const std:
     auto got = options.admission
                    ? options.pool->acquire_for(key, options.admission->hold_timeout, options.pool_announce)
                    : options.pool->acquire(key);
-    out.placement.findings.insert(out.placement.findings.end(), got.findings.begin(), got.findings.end());
     if (!got.lease) {
+        // The refusal's finding (desktop.pool.*), or the factory's on a failed create.
+        out.placement.findings.insert(out.placement.findings.end(), got.findings.begin(), got.findings.end());
         switch (got.status) {
             case PoolAcquireStatus::full:
                 return refuse("DesktopPool::acquire",
