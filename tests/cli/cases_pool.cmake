@@ -9,7 +9,7 @@ if(WIN32)
            STDERR "run 1/2: exit 0 .*pool 'ci' new desktop \\(lease 1\\).*run 2/2: exit 0 .*pool 'ci' reused \\(lease 2\\).*2 runs, 0 failed"
            ARGS run --private-desktop --pool ci --repeat 2 -- $<TARGET_FILE:child_exit> 0)
   cli_case(pool.repeat_json_runs EXIT 0
-           STDOUT "\"failed\": 0.*\"repeat\": 2.*\"runs\": \\[.*\"reused\": false.*\"reused\": true.*\"status\": 0"
+           STDOUT "\"failed\": 0.*\"repeat\": 2.*\"runs\": ..*\"reused\": false.*\"reused\": true.*\"status\": 0"
            ARGS run --private-desktop=256 --pool ci --repeat 2 --json -- $<TARGET_FILE:child_exit> 0)
   cli_case(pool.exit_code_passes_through EXIT 3
            ARGS run --private-desktop --pool ci -- $<TARGET_FILE:child_exit> 3)
@@ -24,6 +24,6 @@ if(WIN32)
            ARGS run --repeat 1001 -- $<TARGET_FILE:child_exit> 0)
   cli_case(repeat.not_a_number_refused EXIT 125 ONE_LINE_ERROR STDERR "--repeat"
            ARGS run --repeat many -- $<TARGET_FILE:child_exit> 0)
-  cli_case(pool.repair_reports_pool_section EXIT 0 STDOUT "\"pool\": {.*\"entries\": \\["
+  cli_case(pool.repair_reports_pool_section EXIT 0 STDOUT "\"pool\": {.*\"entries\": ."
            ARGS repair --json)
 endif()

@@ -321,6 +321,21 @@ TEST(PlacementOutcome, JsonNamesKindStationDesktopHeapAndFindings) {
     EXPECT_TRUE(inherit.at("station").is_null());
     EXPECT_TRUE(inherit.at("lp_desktop").is_null());
     EXPECT_TRUE(inherit.at("findings").empty());
+    EXPECT_TRUE(inherit.at("pool").is_null());
+}
+
+TEST(PlacementOutcome, JsonNamesThePoolWhenPooled) {
+    PlacementOutcome p;
+    p.kind = Placement::private_desktop;
+    p.pool = PoolPlacement{"ci", "safelaunch-00ff", true, 3, 2, 4};
+    const nlohmann::json j = p;
+    const auto& pool = j.at("pool");
+    EXPECT_EQ(pool.at("name"), "ci");
+    EXPECT_EQ(pool.at("station"), "safelaunch-00ff");
+    EXPECT_EQ(pool.at("reused"), true);
+    EXPECT_EQ(pool.at("lease_number"), 3);
+    EXPECT_EQ(pool.at("desktops"), 2);
+    EXPECT_EQ(pool.at("leases"), 4);
 }
 
 }  // namespace

@@ -172,12 +172,18 @@ TEST(LaunchPool, FullPoolRefusesWithoutANewStation) {
         auto waited = pool.acquire_for({child_sid(), 512}, 200ms);
         EXPECT_EQ(waited.status, PoolAcquireStatus::full);
         EXPECT_GE(waited.waited, 150ms);
-        auto after = enumerate_window_stations();
-        auto sorted_before = before;
-        std::sort(sorted_before.begin(), sorted_before.end());
-        std::sort(after.begin(), after.end());
-        EXPECT_EQ(after, sorted_before);
-        EXPECT_EQ(pool.live_stations().size(), 1u);
+        // Other test processes' stations come and go meanwhile (ctest -j), so the listing alone
+        // cannot judge: every station that appeared is not this pool's, the pool holds only the
+        // first, and its journal (written before any create) has that one station's two entries.
+        const auto after = enumerate_window_stations();
+        for (const auto& name : after) {
+            if (contains(before, name)) continue;
+            EXPECT_FALSE(contains(pool.live_stations(), name)) << name;
+        }
+        EXPECT_TRUE(contains(after, station));
+        EXPECT_EQ(pool.live_stations(), std::vector<std::string>{station});
+        EXPECT_EQ(dir.files().size(), 2u);
+        EXPECT_EQ(pool.stats().desktops, 1u);
     }
     EXPECT_TRUE(gone_within(station, 5s)) << station;
 }
@@ -196,6 +202,9 @@ TEST(LaunchPool, IdleDesktopIsTornDownByTheReaper) {
         EXPECT_TRUE(contains(enumerate_window_stations(), station));
     }  // released: idle from now
     EXPECT_TRUE(gone_within(station, 5s)) << station;
+    // The reaper counts after its reap_idle() returns (the journal entries are removed in it).
+    const auto end = std::chrono::steady_clock::now() + 5s;
+    while (pool.reaped() == 0 && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(20ms);
     EXPECT_EQ(pool.reaped(), 1u);
     EXPECT_EQ(pool.stats().desktops, 0u);
     EXPECT_TRUE(dir.files().empty());  // the journal entries went with it
