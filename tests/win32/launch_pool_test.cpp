@@ -300,5 +300,51 @@ TEST(LaunchPoolRepair, KilledLauncherEntriesAreDroppedOnceItsObjectsAreGone) {
     EXPECT_TRUE(dir.files().empty());
 }
 
+// A launcher killed while its child (not in a job: --no-contain-tree) still runs on the pooled
+// desktop: the station outlives it, repair reports it held and keeps the entries (exit 1), and
+// drops them once the child has ended and taken the station with it.
+TEST(LaunchPoolRepair, AStationAChildKeepsAliveIsReportedThenDroppedOnceItEnds) {
+    PoolDir dir;
+    LaunchRequest r;
+    r.program = test::tool_path("safelaunch");
+    r.args = {"run", "--pool", "held", "--private-desktop", "--no-contain-tree", "--",
+              test::child_path("child_sleep"), "8000"};
+    r.stdio.out.kind = StdStream::Kind::null;
+    r.stdio.err.kind = StdStream::Kind::null;
+    auto launcher = launch_process(r);
+    const auto end = std::chrono::steady_clock::now() + 30s;
+    while (dir.files().size() < 2 && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(50ms);
+    ASSERT_EQ(dir.files().size(), 2u);
+    std::error_code ec;
+    const auto listing = read_pool_journal(dir.path, ec);
+    ASSERT_EQ(listing.entries.size(), 2u);
+    const auto station = station_of(listing.entries.front().entry.object_name);
+    std::this_thread::sleep_for(1500ms);  // the child has started and connected (it imports user32)
+    launcher.terminate(1, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    (void)launcher.wait(ec);
+    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(contains(enumerate_window_stations(), station)) << "the child should keep " << station;
+
+    const auto held = repair_pool_journal(dir.path, ec);
+    ASSERT_FALSE(ec);
+    ASSERT_EQ(held.items.size(), 2u);
+    for (const auto& i : held.items) {
+        EXPECT_EQ(i.step.decision, PoolEntryDecision::held) << i.step.report;
+        EXPECT_TRUE(i.step.needs_attention);
+        EXPECT_FALSE(i.step.drop_entry);
+        EXPECT_NE(i.step.report.find("kept alive by"), std::string::npos) << i.step.report;
+    }
+    EXPECT_FALSE(held.all_repaired());
+    EXPECT_EQ(dir.files().size(), 2u);
+
+    EXPECT_TRUE(gone_within(station, 20s)) << station;  // the child's 8 s are up
+    const auto vanished = repair_pool_journal(dir.path, ec);
+    ASSERT_EQ(vanished.items.size(), 2u);
+    for (const auto& i : vanished.items) EXPECT_EQ(i.step.decision, PoolEntryDecision::vanished) << i.step.report;
+    EXPECT_TRUE(vanished.all_repaired());
+    EXPECT_TRUE(dir.files().empty());
+}
+
 }  // namespace
 }  // namespace safelaunch::win32
