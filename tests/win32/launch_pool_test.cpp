@@ -326,24 +326,41 @@ TEST(LaunchPoolRepair, AStationAChildKeepsAliveIsReportedThenDroppedOnceItEnds) 
     std::this_thread::sleep_for(300ms);
     ASSERT_TRUE(contains(enumerate_window_stations(), station)) << "the child should keep " << station;
 
-    const auto held = repair_pool_journal(dir.path, ec);
+    const auto first = repair_pool_journal(dir.path, ec);
     ASSERT_FALSE(ec);
-    ASSERT_EQ(held.items.size(), 2u);
-    for (const auto& i : held.items) {
-        EXPECT_EQ(i.step.decision, PoolEntryDecision::held) << i.step.report;
-        EXPECT_TRUE(i.step.needs_attention);
-        EXPECT_FALSE(i.step.drop_entry);
-        EXPECT_NE(i.step.report.find("kept alive by"), std::string::npos) << i.step.report;
-    }
-    EXPECT_FALSE(held.all_repaired());
-    EXPECT_EQ(dir.files().size(), 2u);
+    ASSERT_EQ(first.items.size(), 2u);
+    const auto item_of = [](const PoolRepairReport& report, ObjectKind kind) -> const PoolRepairReport::Item* {
+        for (const auto& i : report.items)
+            if (i.file.entry.object_kind == kind) return &i;
+        return nullptr;
+    };
+    const auto* station_item = item_of(first, ObjectKind::window_station);
+    const auto* desktop_item = item_of(first, ObjectKind::desktop);
+    ASSERT_TRUE(station_item && desktop_item);
+    // The station: the child's process holds it.
+    EXPECT_EQ(station_item->step.decision, PoolEntryDecision::held) << station_item->step.report;
+    EXPECT_TRUE(station_item->step.needs_attention);
+    EXPECT_FALSE(station_item->step.drop_entry);
+    EXPECT_NE(station_item->step.report.find("kept alive by"), std::string::npos) << station_item->step.report;
+    EXPECT_FALSE(first.all_repaired());
+    const bool wine = ::GetProcAddress(::GetModuleHandleW(L"ntdll.dll"), "wine_get_version") != nullptr;
+    const auto desktop_decision = desktop_item->step.decision;
 
     EXPECT_TRUE(gone_within(station, 20s)) << station;  // the child's 8 s are up
-    const auto vanished = repair_pool_journal(dir.path, ec);
-    ASSERT_EQ(vanished.items.size(), 2u);
-    for (const auto& i : vanished.items) EXPECT_EQ(i.step.decision, PoolEntryDecision::vanished) << i.step.report;
-    EXPECT_TRUE(vanished.all_repaired());
+    const auto second = repair_pool_journal(dir.path, ec);
+    for (const auto& i : second.items) EXPECT_EQ(i.step.decision, PoolEntryDecision::vanished) << i.step.report;
+    EXPECT_TRUE(second.all_repaired());
     EXPECT_TRUE(dir.files().empty());
+
+    // The desktop: on Windows the child's thread is on it (held). Wine's user32 does not connect a
+    // child to a desktop with a deny ACE for it (platform-facts.md: it creates `Default` in the
+    // station instead), so the pool's desktop went with the launcher's handle.
+    if (wine) {
+        EXPECT_EQ(desktop_decision, PoolEntryDecision::vanished) << desktop_item->step.report;
+        GTEST_SKIP() << "Wine: the child is on the station's `Default`, not on the pooled desktop; that the desktop "
+                        "entry is held while the child runs waits for Windows";
+    }
+    EXPECT_EQ(desktop_decision, PoolEntryDecision::held) << desktop_item->step.report;
 }
 
 }  // namespace
