@@ -8,7 +8,7 @@ if(WIN32)
   cli_case(private_desktop.check_json_heap EXIT 0
            STDOUT "\"private_desktop\": {.*\"created\": false.*\"heap_kb_asked\": 1024"
            ARGS check --private-desktop=1024 --json)
-  cli_case(private_desktop.check_pool_blocked EXIT 1 STDOUT "desktop\\.private\\.pool_unavailable"
+  cli_case(private_desktop.check_pool_plan EXIT 0 STDOUT "Target: a private desktop, created at launch"
            ARGS check --private-desktop --pool ci)
   cli_case(private_desktop.run_json EXIT 0
            STDOUT "\"placement\": {.*\"kind\": \"private\".*\"station\": \"safelaunch-[0-9a-f]+\""

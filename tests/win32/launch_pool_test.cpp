@@ -253,6 +253,8 @@ TEST(LaunchPool, RefusedWithoutAPoolOrForAnotherPool) {
     ASSERT_TRUE(none.failure);
     EXPECT_NE(none.failure->object.find("desktop.private.pool_unavailable"), std::string::npos)
         << none.failure->describe();
+    ASSERT_EQ(none.placement.findings.size(), 1u);
+    EXPECT_EQ(none.placement.findings[0].id, "desktop.private.pool_unavailable");
     LaunchPool pool(options_for(dir, "mine"));
     SafeLaunchOptions o;
     o.pool = &pool;

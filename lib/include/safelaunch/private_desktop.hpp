@@ -117,8 +117,9 @@ struct PrivateDesktopFacts {
                                                        std::string_view launching_user_sid,
                                                        std::string_view child_sid, bool can_bound_heap);
 
-// desktop.private.pool_unavailable (error): a pool was asked for; pooled placement is not in
-//   this build, so the launch is refused rather than placed on a per-launch desktop unasked.
+// desktop.private.pool_unavailable (error, pool_unavailable_finding; not from the facts): a pool
+//   was asked for and the launch was given none, so it is refused rather than placed on a
+//   per-launch desktop unasked.
 // desktop.private.heap_unbounded (warning): the heap could not be bounded (CreateDesktopExW
 //   missing, e.g. Wine): the desktop has the system's default size for its station.
 // desktop.private.heap_mismatch (error): UOI_HEAPSIZE read back is not what was asked (an
@@ -126,6 +127,7 @@ struct PrivateDesktopFacts {
 // desktop.private.dacl_mismatch (error): a DACL read back is not the one set, or could not be
 //   read back after creation.
 [[nodiscard]] std::vector<Finding> private_desktop_findings(const PrivateDesktopFacts& facts);
+[[nodiscard]] Finding pool_unavailable_finding(std::string_view pool);
 
 void to_json(nlohmann::json& j, const PrivateDesktopFacts& f);
 void from_json(const nlohmann::json& j, PrivateDesktopFacts& f);

@@ -74,9 +74,7 @@ PoolCreateResult PrivateDesktopFactory::create(const PoolKey& key) {
             paths.push_back(std::move(path));
         }
     }
-    // No pool name in the spec: private_desktop_findings reads one as desktop.private.pool_unavailable
-    // (the per-launch path's refusal); the lease's facts carry the name instead.
-    PrivateDesktopSpec spec{key.heap_kb, std::nullopt};
+    PrivateDesktopSpec spec{key.heap_kb, pool_name_};  // the facts record the pool
     auto desk = create_private_desktop_named(spec, station, key.sid, user_sid, ec, &failure);
     if (ec) {
         auto findings = desk.findings();
@@ -194,7 +192,6 @@ LaunchPool::Acquired LaunchPool::wrap(DesktopPool::Acquired got) {
         p.desktops = stats.desktops;
         p.leases = stats.leases;
         auto facts = factory_.facts_of(got.lease->desktop_id());
-        if (facts) facts->pool = name_;  // created without (a pool name there reads as pool_unavailable)
         out.lease.emplace(Lease(this, std::move(*got.lease), std::move(p), std::move(facts)));
     }
     return out;

@@ -621,13 +621,15 @@ bool place_child(LaunchRequest& request, SafeLaunchOptions& options, PrivateDesk
         return refuse({"safe_launch", *problem, make_win32_error(ERROR_INVALID_PARAMETER)});
     if (!request.private_desktop) return true;
     const auto& spec = *request.private_desktop;
-    if (spec.pool && !options.pool)
+    if (spec.pool && !options.pool) {
+        out.placement.findings.push_back(pool_unavailable_finding(*spec.pool));
         return refuse({"safe_launch",
                        fmt::format("private desktop pool '{}': no pool was given to this launch "
                                    "(desktop.private.pool_unavailable; SafeLaunchOptions::pool); without a pool each "
                                    "launch gets a private desktop of its own",
                                    *spec.pool),
                        make_win32_error(ERROR_NOT_SUPPORTED)});
+    }
     if (spec.pool && *spec.pool != options.pool->name())
         return refuse({"safe_launch",
                        fmt::format("private desktop pool '{}' was asked for, but this launch was given pool '{}'",
