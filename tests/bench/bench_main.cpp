@@ -1,7 +1,9 @@
 // safelaunch-bench (issue 5, "Benchmarks"): launch + wait of a trivial child through
 //   bare CreateProcessW, Boost.Process v2's default_launcher, the library's launch_process, and
 //   safe_launch_and_wait with check none / fast / canary;
-// the pre-flight alone (fast, canary); and the deskheap-repro scenarios' durations where they run.
+// the pre-flight alone (fast, canary); a private desktop per launch and a warm desktop pool (issue 8
+// part 2) against the plain fast launch, and one private desktop's create+verify+close; and the
+// deskheap-repro scenarios' durations where they run.
 // Reported figures, not a test: median and p90 per variant and the ratios, as a Markdown table
 // (or --json). The variants are interleaved (one launch of each per round, the order rotating), so
 // load from other processes falls on all of them alike and the ratios of one run stay comparable.
@@ -15,9 +17,12 @@
 #include <boost/process/v2/windows/default_launcher.hpp>
 
 #include "safelaunch/win32/handles.hpp"
+#include "safelaunch/win32/launch_pool.hpp"
 #include "safelaunch/win32/launcher.hpp"
+#include "safelaunch/win32/private_desktop.hpp"
 #include "safelaunch/win32/safe_launch.hpp"
 #include "safelaunch/win32/system_facts.hpp"
+#include "safelaunch/win32/token.hpp"
 
 #include <windows.h>
 
@@ -145,6 +150,16 @@ std::string run_safe(const safelaunch::LaunchRequest& request, const sw::SafeLau
     return *out.exit_code == 0 ? std::string() : fmt::format("exit code {:#x}", *out.exit_code);
 }
 
+// One private station and desktop: created, verified (DACLs and heap read back), closed.
+std::string run_private_create(const std::string& child_sid, const std::string& user_sid) {
+    std::error_code ec;
+    safelaunch::ApiFailure failure;
+    auto desk = sw::create_private_desktop(safelaunch::PrivateDesktopSpec{}, child_sid, user_sid, ec, &failure);
+    if (ec) return "create_private_desktop: " + failure.describe();
+    desk.close();
+    return {};
+}
+
 std::string run_preflight(const safelaunch::LaunchRequest& request, const sw::SafeLaunchOptions& options) {
     std::error_code ec;
     safelaunch::ApiFailure failure;
@@ -262,7 +277,8 @@ int main(int argc, char** argv) {
     app.add_option("--probe", probe, "safelaunch-probe.exe, the canary (default: <build>/launcher/)");
     app.add_option("--repro", repro, "deskheap-repro.exe (default: <build>/launcher/)");
     app.add_option("--variants", only,
-                   "only these: bare, boost, launch_process, none, fast, canary, preflight_fast, preflight_canary")
+                   "only these: bare, boost, launch_process, none, fast, canary, private, pooled, private_create, "
+                   "preflight_fast, preflight_canary")
         ->delimiter(',');
     app.add_option("--repro-scenarios", repro_scenarios, "deskheap-repro scenarios to time once each (default heap,acl)")
         ->delimiter(',');
@@ -292,6 +308,27 @@ int main(int argc, char** argv) {
     const auto req_fast = with_check(safelaunch::CheckPolicy::fast);
     const auto req_canary = with_check(safelaunch::CheckPolicy::canary);
     asio::io_context context;
+    // A private desktop per launch, and leases from a warm pool (created at the first lease and
+    // kept: every round uses it well within its idle timeout).
+    auto req_private = req_fast;
+    req_private.private_desktop = safelaunch::PrivateDesktopSpec{};
+    auto req_pooled = req_fast;
+    req_pooled.private_desktop = safelaunch::PrivateDesktopSpec{safelaunch::kPrivateDesktopDefaultKb, "bench"};
+    std::optional<sw::LaunchPool> pool;
+    try {
+        pool.emplace(sw::LaunchPoolOptions{"bench", safelaunch::PoolPolicy{}, std::nullopt});
+    } catch (const std::exception& e) {
+        std::cerr << "safelaunch-bench: no pool (the pooled variant will fail): " << e.what() << '\n';
+    }
+    auto pooled_options = options;
+    pooled_options.pool = pool ? &*pool : nullptr;
+    std::string child_sid, user_sid;
+    {
+        std::error_code ec;
+        const auto token = sw::duplicate_own_token(true, ec);
+        if (!ec) child_sid = sw::private_desktop_sid_of(token.get(), ec);
+        if (!ec) user_sid = sw::own_user_sid(ec);
+    }
 
     std::vector<Variant> variants;
     variants.push_back({"bare", "bare CreateProcessW + wait", true, [&] { return run_bare(child_w, command_line); }, {}, 0, {}});
@@ -300,6 +337,9 @@ int main(int argc, char** argv) {
     variants.push_back({"none", "safelaunch safe_launch_and_wait, check none", true, [&] { return run_safe(req_none, options); }, {}, 0, {}});
     variants.push_back({"fast", "safelaunch safe_launch_and_wait, check fast", true, [&] { return run_safe(req_fast, options); }, {}, 0, {}});
     variants.push_back({"canary", "safelaunch safe_launch_and_wait, check canary", true, [&] { return run_safe(req_canary, options); }, {}, 0, {}});
+    variants.push_back({"private", "safelaunch, check fast, a private desktop per launch", true, [&] { return run_safe(req_private, options); }, {}, 0, {}});
+    variants.push_back({"pooled", "safelaunch, check fast, a desktop from a warm pool", true, [&] { return run_safe(req_pooled, pooled_options); }, {}, 0, {}});
+    variants.push_back({"private_create", "one private desktop: create + verify + close (no child)", false, [&] { return run_private_create(child_sid, user_sid); }, {}, 0, {}});
     variants.push_back({"preflight_fast", "pre-flight alone, fast (no child)", false, [&] { return run_preflight(req_fast, options); }, {}, 0, {}});
     variants.push_back({"preflight_canary", "pre-flight alone, canary (runs the probe)", false, [&] { return run_preflight(req_canary, options); }, {}, 0, {}});
     if (!only.empty()) {
@@ -370,6 +410,17 @@ int main(int argc, char** argv) {
             goals.push_back({fmt::format("library (check {}) >= 0.95x Boost.Process v2 throughput", id), ratio, ratio >= 0.95});
         }
 
+    std::vector<std::pair<std::string, double>> placement_ratios;  // median vs the plain fast launch
+    // Issue 8 part 2: a warm pool costs next to nothing over a plain launch on a shared desktop.
+    if (const Variant* fast = find("fast"); fast) {
+        const double plain = stats_of(fast->ms).median;
+        if (const Variant* pooled = find("pooled"))
+            goals.push_back({"warm pool (pooled) <= 1.10x plain launch (check fast)", stats_of(pooled->ms).median / plain,
+                             stats_of(pooled->ms).median / plain <= 1.10});
+        for (const char* id : {"private", "pooled"})
+            if (const Variant* v = find(id)) placement_ratios.emplace_back(id, stats_of(v->ms).median / plain);
+    }
+
     const auto platform = platform_line();
     bool any_failure = false;
     for (const auto& v : variants) any_failure = any_failure || v.failures > 0;
@@ -397,6 +448,8 @@ int main(int argc, char** argv) {
         }
         j["goals"] = json::array();
         for (const auto& g : goals) j["goals"].push_back({{"goal", g.text}, {"value", *g.value}, {"met", g.met}});
+        j["placement_vs_plain"] = json::object();
+        for (const auto& [id, r] : placement_ratios) j["placement_vs_plain"][id] = r;
         j["repro"] = json::array();
         for (const auto& r : repros) {
             json jr = {{"scenario", r.scenario}, {"wall_ms", r.wall_ms}, {"verdict", r.verdict}, {"reason", r.reason}};
@@ -431,6 +484,11 @@ int main(int argc, char** argv) {
         std::cout << "\nGoals (issue 5), on this run's medians:\n";
         for (const auto& g : goals)
             std::cout << fmt::format("- {}: {:.3f}x, {}\n", g.text, *g.value, g.met ? "met" : "NOT met");
+    }
+    if (!placement_ratios.empty()) {
+        std::cout << "\nPlacement (issue 8) vs the plain launch (check fast), on this run's medians:";
+        for (const auto& [id, r] : placement_ratios) std::cout << fmt::format(" {} {:.3f}x;", id, r);
+        std::cout << '\n';
     }
     if (!repros.empty()) {
         std::cout << "\n| deskheap-repro scenario | Wall ms | Verdict (exit) | Phases ms | Reason |\n"

@@ -275,12 +275,14 @@ TEST(PrivateDesktopFindings, PlanDecidesOnlyTheHeapBound) {
     EXPECT_TRUE(private_desktop_findings(plan_private_desktop({}, kUser, kChildLogon, true)).empty());
 }
 
-TEST(PrivateDesktopFindings, APoolIsNotAvailableYet) {
+TEST(PrivateDesktopFindings, APoolNameIsNoFindingOfTheFacts) {
     const auto plan = plan_private_desktop(PrivateDesktopSpec{512, "ci"}, kUser, kChildLogon, true);
-    const auto findings = private_desktop_findings(plan);
-    ASSERT_EQ(ids(findings), std::vector<std::string>{"desktop.private.pool_unavailable"});
-    EXPECT_EQ(verdict_of(findings), Verdict::blocked);
-    EXPECT_NE(findings[0].message.find("'ci'"), std::string::npos);
+    EXPECT_EQ(plan.pool, "ci");
+    EXPECT_TRUE(private_desktop_findings(plan).empty());  // whether the launch has a pool is the launch's
+    const std::vector<Finding> refusal{pool_unavailable_finding("ci")};
+    EXPECT_EQ(refusal[0].id, "desktop.private.pool_unavailable");
+    EXPECT_EQ(verdict_of(refusal), Verdict::blocked);
+    EXPECT_NE(refusal[0].message.find("'ci'"), std::string::npos);
 }
 
 TEST(PrivateDesktopFacts, JsonRoundTrip) {
@@ -321,6 +323,21 @@ TEST(PlacementOutcome, JsonNamesKindStationDesktopHeapAndFindings) {
     EXPECT_TRUE(inherit.at("station").is_null());
     EXPECT_TRUE(inherit.at("lp_desktop").is_null());
     EXPECT_TRUE(inherit.at("findings").empty());
+    EXPECT_TRUE(inherit.at("pool").is_null());
+}
+
+TEST(PlacementOutcome, JsonNamesThePoolWhenPooled) {
+    PlacementOutcome p;
+    p.kind = Placement::private_desktop;
+    p.pool = PoolPlacement{"ci", "safelaunch-00ff", true, 3, 2, 4};
+    const nlohmann::json j = p;
+    const auto& pool = j.at("pool");
+    EXPECT_EQ(pool.at("name"), "ci");
+    EXPECT_EQ(pool.at("station"), "safelaunch-00ff");
+    EXPECT_EQ(pool.at("reused"), true);
+    EXPECT_EQ(pool.at("lease_number"), 3);
+    EXPECT_EQ(pool.at("desktops"), 2);
+    EXPECT_EQ(pool.at("leases"), 4);
 }
 
 }  // namespace

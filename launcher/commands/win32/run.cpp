@@ -12,6 +12,7 @@
 #include "safelaunch/heap_budget.hpp"
 #include "safelaunch/exit_code.hpp"
 #include "safelaunch/json.hpp"
+#include "safelaunch/win32/launch_pool.hpp"
 #include "safelaunch/win32k_trace.hpp"
 #include "safelaunch/win32/user32_api.hpp"
 
@@ -43,6 +44,7 @@ struct RunOptions {
     std::optional<double> hold_s;       // --hold-for-headroom[=SECONDS]
     std::uint32_t need_kb = kDefaultNeedKb;  // --need-kb
     bool no_contain_tree = false;            // --no-contain-tree
+    std::optional<std::uint32_t> repeat;     // --repeat N: the same launch N times in sequence
     bool trace_win32k = false;               // --trace-win32k (issue 9 part 3)
 };
 
@@ -54,6 +56,9 @@ nlohmann::json win32k_trace_json(const win32::Outcome& out) {
     j["findings"] = win32k_trace_findings(*out.win32k_trace);
     return j;
 }
+
+// --repeat's bounds: enough to catch an intermittent start failure, few enough to finish.
+constexpr std::uint32_t kMaxRepeat = 1000;
 
 std::string_view to_string(win32::NotStartedReason r) {
     switch (r) {
@@ -150,6 +155,88 @@ nlohmann::json admission_json(const win32::Outcome& out, const RunOptions& o) {
     return j;
 }
 
+nlohmann::json run_json(const win32::Outcome& out, const RunOptions& o, int status) {
+    return {{"verdict", to_string(out.preflight.analysis.verdict)},
+            {"findings", out.preflight.analysis.preflight},
+            {"grants", out.grants},
+            {"exit_code", out.exit_code ? nlohmann::json(*out.exit_code) : nlohmann::json(nullptr)},
+            {"timed_out", out.timed_out},
+            {"runtime_ms", out.runtime_ms},
+            {"diagnosis", out.diagnosis ? nlohmann::json(*out.diagnosis) : nlohmann::json(nullptr)},
+            {"not_started", out.not_started ? nlohmann::json(to_string(*out.not_started)) : nullptr},
+            {"error", out.not_started ? nlohmann::json(not_started_text(out)) : nullptr},
+            {"status", status},
+            {"error_mode", out.error_mode ? nlohmann::json(*out.error_mode) : nlohmann::json(nullptr)},
+            {"placement", out.placement},
+            {"preflight", !o.no_preflight},
+            {"admission", admission_json(out, o)},
+            {"tree", tree_json(out)},
+            {"dacl", dacl_json(out)},
+            {"win32k_trace", win32k_trace_json(out)},
+            {"self_connect", win32::self_connect_facts()}};
+}
+
+// The human report of one launch, on stderr (stdout belongs to the child).
+void print_run_text(const win32::Outcome& out, const RunOptions& o) {
+    const auto& findings = out.preflight.analysis.preflight;
+    if (out.preflight.analysis.verdict != Verdict::ok) {
+        std::vector<Finding> notable;  // info findings stay in --json and `check`
+        std::copy_if(findings.begin(), findings.end(), std::back_inserter(notable),
+                     [](const Finding& f) { return f.severity != Severity::info; });
+        const bool by_admission = out.not_started && (*out.not_started == win32::NotStartedReason::no_headroom ||
+                                                      *out.not_started == win32::NotStartedReason::headroom_unknown);
+        std::cerr << "safelaunch: " << (by_admission ? "admission" : "pre-flight")
+                  << " verdict: " << to_string(out.preflight.analysis.verdict) << '\n';
+        print_findings(std::cerr, notable);
+    }
+    if (out.admission && out.admission->admitted && out.admission->waits > 0)
+        std::cerr << fmt::format("safelaunch: admitted after {} waits ({:.1f} s held)\n", out.admission->waits,
+                                 static_cast<double>(out.admission->waited.count()) / 1000.0);
+    print_findings(std::cerr, out.placement.findings);  // desktop.private.*, desktop.pool.*: warnings and errors only
+    for (const auto& g : out.grants) std::cerr << "safelaunch: granted for this launch (now reverted): " << g << '\n';
+    if (out.not_started) std::cerr << "safelaunch: " << not_started_text(out) << '\n';
+    if (out.timed_out)
+        std::cerr << fmt::format("safelaunch: ended the child after {:.3g} s (--timeout); exit status {}\n",
+                                 *o.timeout_s, kTimedOut);
+    if (out.tree && out.tree->note)
+        std::cerr << "safelaunch: the child's process tree is not contained (its descendants may outlive safelaunch): "
+                  << *out.tree->note << '\n';
+    if (out.tree && out.tree->ended > 0)
+        std::cerr << fmt::format("safelaunch: ended {} process{} of the child's tree\n", out.tree->ended,
+                                 out.tree->ended == 1 ? "" : "es");
+    if (out.win32k_trace) {
+        std::cerr << "safelaunch: " << win32k_trace_line(*out.win32k_trace) << '\n';
+        print_findings(std::cerr, win32k_trace_findings(*out.win32k_trace));
+    }
+    // The child's hard-error mode when it matters: it died at start, or popups were asked for.
+    if (out.error_mode && (out.diagnosis || out.error_mode->policy != ErrorUi::suppress))
+        std::cerr << "safelaunch: error mode: " << describe(*out.error_mode) << '\n';
+    if (out.diagnosis) {
+        std::cerr << "safelaunch: the child died at start; diagnosis:\n";
+        if (o.no_preflight)
+            std::cerr << "safelaunch: (--no-preflight: safelaunch read no station or desktop itself; the evidence is "
+                         "the exit code, the events and the canary)\n";
+        print_diagnosis(std::cerr, *out.diagnosis);
+    }
+}
+
+// --repeat's line per run: "run 2/5: exit 0 (41 ms) on safelaunch-...\Desktop, pool 'ci' reused (lease 2)".
+std::string run_line(const win32::Outcome& out, std::uint32_t n, std::uint32_t total, int status) {
+    std::string what = out.not_started  ? fmt::format("not started ({}), status {}", to_string(*out.not_started), status)
+                       : out.timed_out ? fmt::format("timed out, status {}", status)
+                       : out.exit_code ? (*out.exit_code < 0x10000 ? fmt::format("exit {}", *out.exit_code)
+                                                                    : "exit " + describe_exit_code(*out.exit_code))
+                                       : fmt::format("status {}", status);
+    std::string where;
+    if (out.placement.pool)
+        where = fmt::format(" on {}, pool '{}' {} (lease {})", out.placement.lp_desktop.value_or("?"),
+                            out.placement.pool->pool, out.placement.pool->reused ? "reused" : "new desktop",
+                            out.placement.pool->lease_number);
+    else if (out.placement.lp_desktop)
+        where = fmt::format(" on {}", *out.placement.lp_desktop);
+    return fmt::format("run {}/{}: {} ({} ms){}", n, total, what, out.runtime_ms, where);
+}
+
 int run_run(const RunOptions& o) {
     win32::unique_handle token;
     auto request = make_request(o.target, token);
@@ -179,72 +266,61 @@ int run_run(const RunOptions& o) {
             std::cerr << "safelaunch: " << describe(w, desktop) << std::endl;  // one line per wait
         };
     }
-    const auto out = win32::safe_launch_and_wait(request, options);
-    const auto status = exit_status(out);
-    const auto& findings = out.preflight.analysis.preflight;
-
-    if (o.target.json) {
-        nlohmann::json j{{"verdict", to_string(out.preflight.analysis.verdict)},
-                         {"findings", findings},
-                         {"grants", out.grants},
-                         {"exit_code", out.exit_code ? nlohmann::json(*out.exit_code) : nlohmann::json(nullptr)},
-                         {"timed_out", out.timed_out},
-                         {"runtime_ms", out.runtime_ms},
-                         {"diagnosis", out.diagnosis ? nlohmann::json(*out.diagnosis) : nlohmann::json(nullptr)},
-                         {"not_started", out.not_started ? nlohmann::json(to_string(*out.not_started)) : nullptr},
-                         {"error", out.not_started ? nlohmann::json(not_started_text(out)) : nullptr},
-                         {"status", status},
-                         {"error_mode", out.error_mode ? nlohmann::json(*out.error_mode) : nlohmann::json(nullptr)},
-                         {"placement", out.placement},
-                         {"preflight", !o.no_preflight},
-                         {"admission", admission_json(out, o)},
-                         {"tree", tree_json(out)},
-                         {"dacl", dacl_json(out)},
-                         {"win32k_trace", win32k_trace_json(out)},
-                         {"self_connect", win32::self_connect_facts()}};
-        print_json(j);
+    // --pool: one pool for this process's launches (with --repeat, the desktop is reused). Ctrl+C
+    // ends the process without unwinding: the pool's handles close with it, the children (in
+    // their kill-on-close jobs) end, so its stations go; the journal entries stay until the next
+    // `safelaunch repair` finds them vanished and drops them.
+    std::optional<win32::LaunchPool> pool;
+    if (o.target.pool) {
+        try {
+            pool.emplace(win32::LaunchPoolOptions{*o.target.pool, PoolPolicy{}, std::nullopt});
+        } catch (const Error& e) {
+            std::cerr << "safelaunch: pool '" << *o.target.pool << "': " << e.what() << '\n';
+            return kToolFailed;
+        }
+        options.pool = &*pool;
+        options.pool_announce = [name = *o.target.pool](const PoolWait& w) {
+            std::cerr << fmt::format("safelaunch: pool '{}' is full ({} desktops, {} leases); waiting, {} ms left\n",
+                                     name, w.stats.desktops, w.stats.leases, w.remaining.count());
+        };
+    }
+    const std::uint32_t runs = o.repeat.value_or(1);
+    if (o.repeat) {
+        // The same launch N times in sequence; the status is the first failing run's.
+        std::optional<int> first_failure;
+        std::uint32_t failed = 0;
+        auto all = nlohmann::json::array();
+        for (std::uint32_t n = 1; n <= runs; ++n) {
+            const auto out = win32::safe_launch_and_wait(request, options);
+            const auto status = exit_status(out);
+            if (status != kOk) {
+                ++failed;
+                if (!first_failure) first_failure = status;
+            }
+            if (o.target.json) {
+                all.push_back(run_json(out, o, status));
+            } else {
+                print_run_text(out, o);
+                std::cerr << "safelaunch: " << run_line(out, n, runs, status) << '\n';
+            }
+        }
+        const int status = first_failure.value_or(kOk);
+        if (o.target.json)
+            print_json({{"runs", all}, {"repeat", runs}, {"failed", failed}, {"status", status}});
+        else
+            std::cerr << fmt::format("safelaunch: {} run{}, {} failed{}\n", runs, runs == 1 ? "" : "s", failed,
+                                     first_failure ? fmt::format("; status {} (the first failing run's)", status)
+                                                   : std::string());
         return status;
     }
-    // Human report on stderr: stdout belongs to the child.
-    if (out.preflight.analysis.verdict != Verdict::ok) {
-        std::vector<Finding> notable;  // info findings stay in --json and `check`
-        std::copy_if(findings.begin(), findings.end(), std::back_inserter(notable),
-                     [](const Finding& f) { return f.severity != Severity::info; });
-        const bool by_admission = out.not_started && (*out.not_started == win32::NotStartedReason::no_headroom ||
-                                                      *out.not_started == win32::NotStartedReason::headroom_unknown);
-        std::cerr << "safelaunch: " << (by_admission ? "admission" : "pre-flight")
-                  << " verdict: " << to_string(out.preflight.analysis.verdict) << '\n';
-        print_findings(std::cerr, notable);
+    const auto out = win32::safe_launch_and_wait(request, options);
+    const auto status = exit_status(out);
+
+    if (o.target.json) {
+        print_json(run_json(out, o, status));
+        return status;
     }
-    if (out.admission && out.admission->admitted && out.admission->waits > 0)
-        std::cerr << fmt::format("safelaunch: admitted after {} waits ({:.1f} s held)\n", out.admission->waits,
-                                 static_cast<double>(out.admission->waited.count()) / 1000.0);
-    print_findings(std::cerr, out.placement.findings);  // desktop.private.*: warnings and errors only
-    for (const auto& g : out.grants) std::cerr << "safelaunch: granted for this launch (now reverted): " << g << '\n';
-    if (out.not_started) std::cerr << "safelaunch: " << not_started_text(out) << '\n';
-    if (out.timed_out)
-        std::cerr << fmt::format("safelaunch: ended the child after {:.3g} s (--timeout); exit status {}\n",
-                                 *o.timeout_s, kTimedOut);
-    if (out.tree && out.tree->note)
-        std::cerr << "safelaunch: the child's process tree is not contained (its descendants may outlive safelaunch): "
-                  << *out.tree->note << '\n';
-    if (out.tree && out.tree->ended > 0)
-        std::cerr << fmt::format("safelaunch: ended {} process{} of the child's tree\n", out.tree->ended,
-                                 out.tree->ended == 1 ? "" : "es");
-    if (out.win32k_trace) {
-        std::cerr << "safelaunch: " << win32k_trace_line(*out.win32k_trace) << '\n';
-        print_findings(std::cerr, win32k_trace_findings(*out.win32k_trace));
-    }
-    // The child's hard-error mode when it matters: it died at start, or popups were asked for.
-    if (out.error_mode && (out.diagnosis || out.error_mode->policy != ErrorUi::suppress))
-        std::cerr << "safelaunch: error mode: " << describe(*out.error_mode) << '\n';
-    if (out.diagnosis) {
-        std::cerr << "safelaunch: the child died at start; diagnosis:\n";
-        if (o.no_preflight)
-            std::cerr << "safelaunch: (--no-preflight: safelaunch read no station or desktop itself; the evidence is "
-                         "the exit code, the events and the canary)\n";
-        print_diagnosis(std::cerr, *out.diagnosis);
-    }
+    print_run_text(out, o);
     return status;
 }
 
@@ -264,6 +340,13 @@ void add_run(CLI::App& app, Command& cmd) {
     // --private-desktop too: the desktop is made by safelaunch, which needs user32 for it.
     for (const char* name : {"--grant", "--force", "--canary", "--alloc-kb", "--private-desktop"})
         no_preflight->excludes(name);
+    sub->add_option("--repeat", o->repeat,
+                    fmt::format("launch the same command N times in sequence (1..{}) through the same placement (with "
+                                "--pool the desktop is reused); one line per run and a summary on stderr, or --json "
+                                "{{\"runs\": [...]}}; the exit status is the first failing run's",
+                                kMaxRepeat))
+        ->check(CLI::Range(1u, kMaxRepeat))
+        ->type_name("N");
     sub->add_option("--timeout", o->timeout_s, "end the child after S seconds")->check(CLI::Range(0.001, 31536000.0));
     sub->add_flag("--no-contain-tree", o->no_contain_tree,
                   "do not hold the child and its descendants in a kill-on-close Job object (the default: a "
@@ -304,7 +387,8 @@ void add_run(CLI::App& app, Command& cmd) {
     sub->footer("Exit status: the child's exit code; 124 --timeout ended the child, 125 safelaunch failed or bad usage "
                 "(also: --hold-for-headroom could not measure the headroom, heap.desktop.headroom_unknown), 126 not "
                 "started (refused by the pre-flight check, no room on the desktop within --hold-for-headroom, or "
-                "CreateProcess failed), 127 program not found.\nsafelaunch loads user32 only for the pre-flight; with "
+                "CreateProcess failed, or the --pool is full: desktop.pool.full), 127 program not found. With --repeat N: the "
+                "first failing run's status, 0 when all N succeeded.\nsafelaunch loads user32 only for the pre-flight; with "
                 "--no-preflight it never does.");
     cmd.usage_exit = kToolFailed;
     sub->callback([&cmd, o] { cmd.run = [o] { return run_run(*o); }; });

@@ -117,8 +117,9 @@ struct PrivateDesktopFacts {
                                                        std::string_view launching_user_sid,
                                                        std::string_view child_sid, bool can_bound_heap);
 
-// desktop.private.pool_unavailable (error): a pool was asked for; pooled placement is not in
-//   this build, so the launch is refused rather than placed on a per-launch desktop unasked.
+// desktop.private.pool_unavailable (error, pool_unavailable_finding; not from the facts): a pool
+//   was asked for and the launch was given none, so it is refused rather than placed on a
+//   per-launch desktop unasked.
 // desktop.private.heap_unbounded (warning): the heap could not be bounded (CreateDesktopExW
 //   missing, e.g. Wine): the desktop has the system's default size for its station.
 // desktop.private.heap_mismatch (error): UOI_HEAPSIZE read back is not what was asked (an
@@ -126,9 +127,21 @@ struct PrivateDesktopFacts {
 // desktop.private.dacl_mismatch (error): a DACL read back is not the one set, or could not be
 //   read back after creation.
 [[nodiscard]] std::vector<Finding> private_desktop_findings(const PrivateDesktopFacts& facts);
+[[nodiscard]] Finding pool_unavailable_finding(std::string_view pool);
 
 void to_json(nlohmann::json& j, const PrivateDesktopFacts& f);
 void from_json(const nlohmann::json& j, PrivateDesktopFacts& f);
+
+// A pooled placement (issue 8 part 2): which pool, which of its stations, and whether the desktop
+// was there before this launch.
+struct PoolPlacement {
+    std::string pool;
+    std::string station;
+    bool reused = false;             // the desktop existed before this launch's lease
+    std::uint32_t lease_number = 0;  // this desktop's n-th lease (1: its first child)
+    std::uint32_t desktops = 0;      // the pool's desktops right after the lease was taken
+    std::uint32_t leases = 0;        // the pool's leases out right after (this one included)
+};
 
 // Where a launch placed its child, for the launch report ("placement" in `run --json`).
 struct PlacementOutcome {
@@ -136,10 +149,12 @@ struct PlacementOutcome {
     std::optional<std::string> lp_desktop;             // what the child was given; nullopt: NULL
     std::optional<PrivateDesktopFacts> private_desktop;  // kind private: created (or how far it got)
     std::vector<Finding> findings;                     // private_desktop_findings()
+    std::optional<PoolPlacement> pool;                 // set when the desktop came from a pool
 };
 
 // {"kind": "inherit" | "named" | "private", "lp_desktop", "station", "desktop", "heap_kb",
-//  "findings": [...], "private": facts | null}; station/desktop/heap_kb null unless private.
+//  "findings": [...], "private": facts | null, "pool": {"name", "station", "reused", "lease_number",
+//  "desktops", "leases"} | null}; station/desktop/heap_kb null unless private.
 void to_json(nlohmann::json& j, const PlacementOutcome& p);
 
 }  // namespace safelaunch

@@ -133,14 +133,18 @@ PrivateDesktopFacts plan_private_desktop(const PrivateDesktopSpec& spec, std::st
     return f;
 }
 
+Finding pool_unavailable_finding(std::string_view pool) {
+    return {"desktop.private.pool_unavailable", Severity::error,
+            fmt::format("pooled placement (pool '{}') was asked for, but this launch was given no pool: the launch is "
+                        "refused",
+                        pool),
+            "a pool name was given and no pool (SafeLaunchOptions::pool)",
+            "give the launch its pool (safelaunch run --pool makes one), or leave out the pool name: each launch then "
+            "gets a private desktop of its own"};
+}
+
 std::vector<Finding> private_desktop_findings(const PrivateDesktopFacts& f) {
     std::vector<Finding> out;
-    if (f.pool)
-        out.push_back({"desktop.private.pool_unavailable", Severity::error,
-                       fmt::format("pooled placement (pool '{}') is not available in this build: the launch is "
-                                   "refused",
-                                   *f.pool),
-                       "a pool name was given", "leave out the pool: each launch then gets a private desktop of its own"});
     const auto where = f.created ? f.lp_desktop() : std::string("the private desktop");
     if (!f.heap_bounded)
         out.push_back({"desktop.private.heap_unbounded", Severity::warning,
@@ -252,6 +256,12 @@ void to_json(nlohmann::json& j, const PlacementOutcome& p) {
     j["desktop"] = d ? nlohmann::json(d->desktop) : nlohmann::json(nullptr);
     j["heap_kb"] = d ? nlohmann::json(d->heap_kb_asked) : nlohmann::json(nullptr);
     j["private"] = d ? nlohmann::json(*d) : nlohmann::json(nullptr);
+    if (p.pool)
+        j["pool"] = {{"name", p.pool->pool},           {"station", p.pool->station},
+                     {"reused", p.pool->reused},       {"lease_number", p.pool->lease_number},
+                     {"desktops", p.pool->desktops},   {"leases", p.pool->leases}};
+    else
+        j["pool"] = nullptr;
 }
 
 }  // namespace safelaunch

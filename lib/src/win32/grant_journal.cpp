@@ -5,6 +5,7 @@
 #include "safelaunch/win32/security.hpp"
 #include "safelaunch/win32/user_object.hpp"
 #include "win32/api_failure.hpp"
+#include "win32/journal_files.hpp"
 
 #include <aclapi.h>
 #include <sddl.h>
@@ -24,6 +25,9 @@ namespace {
 using detail::fail;
 using detail::narrow;
 using detail::widen;
+using detail::create_directories;
+using detail::filetime_value;
+using detail::own_start_time;
 
 std::wstring env_var(const wchar_t* name) {
     std::wstring value(256, L'\0');
@@ -38,51 +42,6 @@ std::wstring env_var(const wchar_t* name) {
     }
 }
 
-// CreateDirectoryW for each missing level of `path`.
-bool create_directories(const std::wstring& path, std::error_code& ec, ApiFailure* failure) {
-    for (std::size_t pos = 0;;) {
-        pos = path.find_first_of(L"\\/", pos + 1);
-        const auto part = path.substr(0, pos);
-        // "C:" and "\\server\share" prefixes cannot be created; CreateDirectoryW reports them as
-        // existing or denied, so only the last level's failure counts.
-        if (!part.empty() && part.back() != L':' && !::CreateDirectoryW(part.c_str(), nullptr)) {
-            const DWORD e = ::GetLastError();
-            if (e != ERROR_ALREADY_EXISTS && pos == std::wstring::npos) {
-                fail(ec, failure, "CreateDirectoryW", narrow(part), e);
-                return false;
-            }
-        }
-        if (pos == std::wstring::npos) break;
-    }
-    const DWORD attrs = ::GetFileAttributesW(path.c_str());
-    if (attrs == INVALID_FILE_ATTRIBUTES || !(attrs & FILE_ATTRIBUTE_DIRECTORY)) {
-        fail(ec, failure, "CreateDirectoryW", narrow(path) + " (not a folder)", ::GetLastError());
-        return false;
-    }
-    return true;
-}
-
-std::string utc_now() {
-    SYSTEMTIME t{};
-    ::GetSystemTime(&t);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t.wYear, t.wMonth, t.wDay, t.wHour, t.wMinute,
-                       t.wSecond);
-}
-
-std::uint64_t filetime_value(const FILETIME& ft) {
-    return (static_cast<std::uint64_t>(ft.dwHighDateTime) << 32) | ft.dwLowDateTime;
-}
-
-std::uint64_t own_start_time() {
-    FILETIME created{}, exited{}, kernel{}, user{};
-    if (!::GetProcessTimes(::GetCurrentProcess(), &created, &exited, &kernel, &user)) return 0;
-    return filetime_value(created);
-}
-
-bool ends_with(std::wstring_view s, std::wstring_view suffix) {
-    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 // Station and desktop names compare case-insensitively (they are kernel object names).
 bool same_name(std::string_view a, std::string_view b) {
     const auto wa = widen(a), wb = widen(b);
@@ -94,54 +53,6 @@ bool same_name(std::string_view a, std::string_view b) {
 // name does, case-insensitively).
 bool in_group(const GrantJournalEntry& a, const GrantJournalEntry& b) {
     return a.object_kind == b.object_kind && a.sid == b.sid && a.mask == b.mask && same_name(a.object_name, b.object_name);
-}
-
-// CreateFileW with its INVALID_HANDLE_VALUE turned into the null "none" of unique_handle.
-unique_handle create_file(const std::wstring& path, DWORD access, DWORD share, DWORD disposition) {
-    const HANDLE h = ::CreateFileW(path.c_str(), access, share, nullptr, disposition, FILE_ATTRIBUTE_NORMAL, nullptr);
-    return unique_handle(h == INVALID_HANDLE_VALUE ? nullptr : h);
-}
-
-// The file's owner SID, read from an open handle (READ_CONTROL): the file that was read, not one
-// swapped in under its name since.
-std::optional<std::string> file_owner(HANDLE file) {
-    PSID owner = nullptr;
-    PSECURITY_DESCRIPTOR sd = nullptr;
-    if (::GetSecurityInfo(file, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &owner, nullptr, nullptr, nullptr, &sd) !=
-        ERROR_SUCCESS)
-        return std::nullopt;
-    const unique_hlocal sd_owner(sd);
-    if (!owner) return std::nullopt;
-    auto text = sid_to_string(owner);
-    if (text.empty()) return std::nullopt;
-    return text;
-}
-
-std::string read_whole_file(const std::wstring& path, DWORD& error, std::optional<std::string>* owner = nullptr) {
-    error = ERROR_SUCCESS;
-    // GENERIC_READ includes READ_CONTROL, which GetSecurityInfo(OWNER) needs.
-    const auto h = create_file(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, OPEN_EXISTING);
-    if (!h) {
-        error = ::GetLastError();
-        return {};
-    }
-    if (owner) *owner = file_owner(h.get());
-    std::string text;
-    char buffer[4096];
-    for (;;) {
-        DWORD got = 0;
-        if (!::ReadFile(h.get(), buffer, sizeof buffer, &got, nullptr)) {
-            error = ::GetLastError();
-            return {};
-        }
-        if (got == 0) break;
-        text.append(buffer, got);
-        if (text.size() > 1024 * 1024) {  // no entry is this large: do not read a whole disk
-            error = ERROR_FILE_TOO_LARGE;
-            return {};
-        }
-    }
-    return text;
 }
 
 struct AceMatch {
@@ -330,60 +241,27 @@ std::uint32_t current_session_id() {
 
 GrantJournalEntry new_grant_journal_entry(ObjectKind kind, std::string object_name, std::string sid,
                                           std::uint32_t mask, std::optional<std::string> prior_sddl) {
-    static std::atomic<std::uint64_t> sequence{0};
     GrantJournalEntry e;
     e.owner_pid = ::GetCurrentProcessId();
     e.owner_start_time = own_start_time();
     e.owner_session_id = current_session_id();
-    e.id = make_grant_journal_id(e.owner_pid, e.owner_start_time, sequence++);
+    e.id = detail::next_journal_id(e.owner_pid, e.owner_start_time);
     e.object_kind = kind;
     e.object_name = std::move(object_name);
     e.sid = std::move(sid);
     e.mask = mask;
     e.prior_sddl = std::move(prior_sddl);
-    e.created_utc = utc_now();
+    e.created_utc = detail::utc_now_seconds();
     return e;
 }
 
 std::string write_grant_journal_entry(const std::string& dir, const GrantJournalEntry& entry, std::error_code& ec,
                                       ApiFailure* failure) {
-    ec.clear();
-    const auto base = widen(dir) + L"\\" + widen(entry.id);
-    const auto temp = base + widen(kGrantJournalTempSuffix);
-    const auto final_path = base + widen(kGrantJournalSuffix);
-    const auto text = grant_journal_entry_text(entry) + "\n";
-    {
-        const auto h = create_file(temp, GENERIC_WRITE, 0, CREATE_NEW);
-        if (!h) {
-            const DWORD e = ::GetLastError();
-            fail(ec, failure, "CreateFileW", narrow(temp), e);
-            return {};
-        }
-        DWORD written = 0;
-        // FlushFileBuffers: the entry must be on disk before the ACE is, or a power loss leaks it.
-        if (!::WriteFile(h.get(), text.data(), static_cast<DWORD>(text.size()), &written, nullptr) ||
-            written != text.size() || !::FlushFileBuffers(h.get())) {
-            const DWORD e = ::GetLastError();
-            fail(ec, failure, "WriteFile", narrow(temp), e);
-        }
-    }
-    if (!ec && !::MoveFileExW(temp.c_str(), final_path.c_str(), MOVEFILE_WRITE_THROUGH)) {
-        const DWORD e = ::GetLastError();
-        fail(ec, failure, "MoveFileExW", narrow(temp) + " -> " + narrow(final_path), e);
-    }
-    if (ec) {
-        ::DeleteFileW(temp.c_str());
-        return {};
-    }
-    return narrow(final_path);
+    return detail::write_journal_file(dir, entry.id, grant_journal_entry_text(entry) + "\n", ec, failure);
 }
 
 void remove_grant_journal_entry(const std::string& path, std::error_code& ec, ApiFailure* failure) {
-    ec.clear();
-    if (::DeleteFileW(widen(path).c_str())) return;
-    const DWORD e = ::GetLastError();
-    if (e == ERROR_FILE_NOT_FOUND) return;
-    fail(ec, failure, "DeleteFileW", path, e);
+    detail::remove_journal_file(path, ec, failure);
 }
 
 std::string write_grant_journal_entry(const std::string& dir, const GrantJournalEntry& entry) {
@@ -398,31 +276,15 @@ GrantJournalListing read_grant_journal(const std::string& dir, std::error_code& 
     ec.clear();
     GrantJournalListing listing;
     const auto wdir = widen(dir);
-    const auto pattern = wdir + L"\\*" + widen(kGrantJournalSuffix);
-    WIN32_FIND_DATAW found{};
-    const HANDLE find = ::FindFirstFileW(pattern.c_str(), &found);
-    if (find == INVALID_HANDLE_VALUE) {
-        const DWORD e = ::GetLastError();
-        if (e != ERROR_FILE_NOT_FOUND && e != ERROR_PATH_NOT_FOUND && e != ERROR_NO_MORE_FILES)
-            fail(ec, failure, "FindFirstFileW", narrow(pattern), e);
-        return listing;
-    }
-    std::vector<std::wstring> names;
-    do {
-        const std::wstring name = found.cFileName;
-        // The pattern also matches through 8.3 short names: check the real suffix.
-        if (!(found.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) && ends_with(name, widen(kGrantJournalSuffix)))
-            names.push_back(name);
-    } while (::FindNextFileW(find, &found));
-    ::FindClose(find);
-    std::sort(names.begin(), names.end());  // oldest launcher first is not promised; stable output is
+    const auto names = detail::list_journal_files(wdir, ec, failure);
+    if (ec) return listing;
 
     const auto caller = current_user_sid();
     for (const auto& name : names) {
         const auto path = wdir + L"\\" + name;
         DWORD e = ERROR_SUCCESS;
         std::optional<std::string> owner;
-        const auto text = read_whole_file(path, e, &owner);
+        const auto text = detail::read_journal_file(path, e, &owner);
         if (e == ERROR_FILE_NOT_FOUND) continue;  // its grant was taken back while we listed
         if (e != ERROR_SUCCESS) {
             listing.corrupt.push_back({narrow(path), fmt::format("cannot be read: {} {}", e, win32_error_name(e))});

@@ -557,7 +557,59 @@ std::uint32_t end_tree_at_timeout(Child& child, std::error_code& ec) {
 // The placement step (issue 8): where the child runs. A private desktop is created and verified
 // for the SID the child's token will carry, and request.desktop then names it, so every later
 // step (facts, access check, canary, post-mortem) looks at that desktop.
-bool place_child(LaunchRequest& request, SafeLaunchOptions& options, PrivateDesktop& desk, Outcome& out) {
+// A lease on one of options.pool's desktops for the child's SID and heap size.
+bool place_pooled(LaunchRequest& request, SafeLaunchOptions& options, const std::string& child_sid,
+                  std::optional<LaunchPool::Lease>& lease, Outcome& out) {
+    const auto& spec = *request.private_desktop;
+    const auto refuse = [&out](std::string api, std::string why, DWORD code) {
+        out.not_started = NotStartedReason::placement_failed;
+        out.failure = ApiFailure{std::move(api), std::move(why), make_win32_error(code)};
+        return false;
+    };
+    const PoolKey key{child_sid, spec.heap_kb};
+    auto got = options.admission
+                   ? options.pool->acquire_for(key, options.admission->hold_timeout, options.pool_announce)
+                   : options.pool->acquire(key);
+    if (!got.lease) {
+        // The refusal's finding (desktop.pool.*), or the factory's on a failed create.
+        out.placement.findings.insert(out.placement.findings.end(), got.findings.begin(), got.findings.end());
+        switch (got.status) {
+            case PoolAcquireStatus::full:
+                return refuse("DesktopPool::acquire",
+                              fmt::format("pool '{}' is full (desktop.pool.full){}", options.pool->name(),
+                                          options.admission ? fmt::format(" after waiting {} ms", got.waited.count())
+                                                            : std::string(" (--hold-for-headroom waits for room)")),
+                              ERROR_NOT_ENOUGH_QUOTA);
+            case PoolAcquireStatus::heap_too_small:
+                return refuse("DesktopPool::acquire",
+                              fmt::format("pool '{}': a {} KB desktop holds no child (desktop.pool.heap_too_small)",
+                                          options.pool->name(), spec.heap_kb),
+                              ERROR_INVALID_PARAMETER);
+            case PoolAcquireStatus::create_failed:
+            case PoolAcquireStatus::acquired: break;
+        }
+        if (got.failure && got.failure->failure) {
+            out.not_started = NotStartedReason::placement_failed;
+            out.failure = got.failure->failure;
+            return false;
+        }
+        return refuse("DesktopPool::acquire", got.failure ? got.failure->error : "no desktop", ERROR_GEN_FAILURE);
+    }
+    lease = std::move(got.lease);
+    out.placement.findings.insert(out.placement.findings.end(), lease->findings().begin(), lease->findings().end());
+    out.placement.private_desktop = lease->facts();
+    out.placement.pool = lease->placement();
+    request.desktop = lease->lp_desktop();
+    out.placement.lp_desktop = request.desktop;
+    options.analysis.desktop_rights_withheld |= kPrivateDesktopChildDenied;  // denied on purpose
+    return true;
+}
+
+// The placement step (issue 8): where the child runs. A private desktop is created and verified
+// (or leased from a pool) for the SID the child's token will carry, and request.desktop then
+// names it, so every later step (facts, access check, canary, post-mortem) looks at that desktop.
+bool place_child(LaunchRequest& request, SafeLaunchOptions& options, PrivateDesktop& desk,
+                 std::optional<LaunchPool::Lease>& lease, Outcome& out) {
     out.placement.kind = placement_of(request);
     out.placement.lp_desktop = request.desktop;
     const auto refuse = [&out](ApiFailure why) {
@@ -569,12 +621,20 @@ bool place_child(LaunchRequest& request, SafeLaunchOptions& options, PrivateDesk
         return refuse({"safe_launch", *problem, make_win32_error(ERROR_INVALID_PARAMETER)});
     if (!request.private_desktop) return true;
     const auto& spec = *request.private_desktop;
-    if (spec.pool)
+    if (spec.pool && !options.pool) {
+        out.placement.findings.push_back(pool_unavailable_finding(*spec.pool));
         return refuse({"safe_launch",
-                       fmt::format("private desktop pool '{}': pooled placement is not available in this build; "
-                                   "without a pool each launch gets a private desktop of its own",
+                       fmt::format("private desktop pool '{}': no pool was given to this launch "
+                                   "(desktop.private.pool_unavailable; SafeLaunchOptions::pool); without a pool each "
+                                   "launch gets a private desktop of its own",
                                    *spec.pool),
                        make_win32_error(ERROR_NOT_SUPPORTED)});
+    }
+    if (spec.pool && *spec.pool != options.pool->name())
+        return refuse({"safe_launch",
+                       fmt::format("private desktop pool '{}' was asked for, but this launch was given pool '{}'",
+                                   *spec.pool, options.pool->name()),
+                       make_win32_error(ERROR_INVALID_PARAMETER)});
     if (!options.connect)
         return refuse({"safe_launch",
                        "a private desktop is created by this process, which needs user32: not with connect = false "
@@ -588,6 +648,7 @@ bool place_child(LaunchRequest& request, SafeLaunchOptions& options, PrivateDesk
     if (ec) return refuse(failure);
     const auto child_sid = private_desktop_sid_of(token.get(), ec, &failure);
     if (ec) return refuse(failure);
+    if (spec.pool) return place_pooled(request, options, child_sid, lease, out);
     const auto user_sid = own_user_sid(ec, &failure);
     if (ec) return refuse(failure);
     desk = create_private_desktop(spec, child_sid, user_sid, ec, &failure);
@@ -624,7 +685,7 @@ SafeChild safe_launch(const LaunchRequest& asked, const SafeLaunchOptions& asked
     sc.request_ = asked;
     sc.options_ = asked_options;
     auto& out = sc.outcome_;
-    if (!place_child(sc.request_, sc.options_, sc.private_desktop_, out)) return sc;
+    if (!place_child(sc.request_, sc.options_, sc.private_desktop_, sc.pool_lease_, out)) return sc;
     // With the private desktop's lpDesktop and the rights it withholds, if any.
     const LaunchRequest& request = sc.request_;
     const SafeLaunchOptions& options = sc.options_;
@@ -735,6 +796,7 @@ Outcome SafeChild::wait() {
         if (win32k_trace_.requested()) out.win32k_trace = win32k_trace_.stop();
         grants_.clear();
         private_desktop_.close();
+        pool_lease_.reset();
         return out;
     }
     std::error_code ec;
@@ -799,6 +861,7 @@ Outcome SafeChild::wait() {
     }
     grants_.clear();  // the child is gone: take the grants back
     private_desktop_.close();  // and then its private desktop, if it had one
+    pool_lease_.reset();       // or its pooled desktop's lease (the desktop stays for the next child)
     return out;
 }
 

@@ -14,6 +14,7 @@
 #include "safelaunch/launch_request.hpp"
 #include "safelaunch/win32/grant.hpp"
 #include "safelaunch/win32/handles.hpp"
+#include "safelaunch/win32/launch_pool.hpp"
 #include "safelaunch/win32/launcher.hpp"
 #include "safelaunch/win32/private_desktop.hpp"
 #include "safelaunch/win32/win32k_trace.hpp"
@@ -72,6 +73,15 @@ struct SafeLaunchOptions {
     // (unverified event; needs administrator or Performance Log Users). Outcome::win32k_trace and
     // the post-mortem carry what it saw; a session that cannot start is a finding, never a refusal.
     bool trace_win32k = false;
+
+    // Pooled placement (issue 8 part 2): a request whose private_desktop names a pool takes a lease
+    // on a desktop of this pool (its name must match), keyed by the child's logon SID (else user
+    // SID) and the heap size. Not owned: the pool must outlive every SafeChild launched with it
+    // (each holds its lease until its child has exited). nullptr: such a request is refused
+    // (desktop.private.pool_unavailable). With `admission` set, a full pool is waited on up to
+    // admission->hold_timeout (pool_announce before every wait); else desktop.pool.full at once.
+    LaunchPool* pool = nullptr;
+    PoolAnnounce pool_announce;
 };
 
 // The token whose rights matter for `request`: the caller's own (a primary duplicate), the given
@@ -200,6 +210,7 @@ private:
     // child has exited and the post-mortem is done).
     PrivateDesktop private_desktop_;
     Win32kTrace win32k_trace_;  // SafeLaunchOptions::trace_win32k: running from before the launch
+    std::optional<LaunchPool::Lease> pool_lease_;  // pooled placement: given back after the child has exited
     // Declared before child_: fires after the destructor of child_ has ended the child.
     ExitSignal exited_;
     // Declared before child_: destroyed after it, so a grant outlives the child it was made for.
@@ -207,10 +218,11 @@ private:
     Child child_;
 };
 
-// With request.private_desktop (per launch; a pool is refused for now), a private station and
-// desktop are created first for the target token's logon SID (win32/private_desktop.hpp), and the
+// With request.private_desktop and no pool, a private station and desktop are created first for the target token's logon SID (win32/private_desktop.hpp), and the
 // child runs there: every later step sees request.desktop = that desktop. A failure to create or
-// verify it is NotStartedReason::placement_failed, never a launch on a shared desktop.
+// verify it is NotStartedReason::placement_failed, never a launch on a shared desktop. With a
+// pool named (options.pool), the child gets a lease on one of the pool's desktops instead; a full
+// pool (desktop.pool.full) or one that cannot make a desktop is placement_failed too.
 // Creates the child suspended, checks its own token in its own session (and grants, when asked,
 // to that token's logon SID), then resumes it, or terminates it before it has run any code when
 // the verdict is blocked and on_blocking is refuse. RunAsLogon from LocalSystem is refused before
