@@ -390,6 +390,17 @@ TEST(PrivateDesktopFindings, SessionStationMembershipUnknownSaysWhy) {
     EXPECT_NE(findings[0].evidence.find("1008"), std::string::npos) << findings[0].evidence;
 }
 
+TEST(PrivateDesktopFindings, PlanOfANonAdministratorIsTheSessionStation) {
+    const auto plan = plan_private_desktop({}, kUser, kChildLogon, true, false);
+    EXPECT_EQ(plan.station_source, StationSource::logon_session);
+    EXPECT_EQ(plan.lp_desktop(), "<logon session station>\\safelaunch-<random>");
+    EXPECT_EQ(ids(private_desktop_findings(plan)), std::vector<std::string>{"desktop.private.session_station"});
+    const auto admin = plan_private_desktop({}, kUser, kChildLogon, true, true);
+    EXPECT_EQ(admin.station_source, StationSource::random_name);
+    EXPECT_EQ(admin.lp_desktop(), "safelaunch-<random>\\Desktop");
+    EXPECT_TRUE(private_desktop_findings(admin).empty());
+}
+
 TEST(PrivateDesktopFacts, JsonKeepsTheStationSource) {
     const auto f = session_facts();
     const nlohmann::json j = f;

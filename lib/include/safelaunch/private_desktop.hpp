@@ -148,6 +148,13 @@ struct PrivateDesktopFacts {
 [[nodiscard]] PrivateDesktopFacts plan_private_desktop(const PrivateDesktopSpec& spec,
                                                        std::string_view launching_user_sid,
                                                        std::string_view child_sid, bool can_bound_heap);
+// The same for a launcher whose Administrators membership is known: a non-administrator's plan
+// is the logon session's station ("<logon session station>") with "safelaunch-<random>" on it
+// (station_source logon_session, finding desktop.private.session_station).
+[[nodiscard]] PrivateDesktopFacts plan_private_desktop(const PrivateDesktopSpec& spec,
+                                                       std::string_view launching_user_sid,
+                                                       std::string_view child_sid, bool can_bound_heap,
+                                                       std::optional<bool> launcher_is_admin);
 
 // desktop.private.pool_unavailable (error): a pool was asked for; pooled placement is not in
 //   this build, so the launch is refused rather than placed on a per-launch desktop unasked.

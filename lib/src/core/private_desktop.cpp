@@ -175,6 +175,19 @@ PrivateDesktopFacts plan_private_desktop(const PrivateDesktopSpec& spec, std::st
     return f;
 }
 
+PrivateDesktopFacts plan_private_desktop(const PrivateDesktopSpec& spec, std::string_view launching_user_sid,
+                                         std::string_view child_sid, bool can_bound_heap,
+                                         std::optional<bool> launcher_is_admin) {
+    auto f = plan_private_desktop(spec, launching_user_sid, child_sid, can_bound_heap);
+    f.launcher_is_admin = launcher_is_admin;
+    f.station_source = choose_station_source(launcher_is_admin);
+    if (f.station_source == StationSource::logon_session) {
+        f.station = "<logon session station>";
+        f.desktop = std::string(kPrivateStationPrefix) + "<random>";
+    }
+    return f;
+}
+
 std::vector<Finding> private_desktop_findings(const PrivateDesktopFacts& f) {
     std::vector<Finding> out;
     if (f.pool)
