@@ -301,6 +301,123 @@ TEST(PrivateDesktopFacts, JsonRoundTrip) {
     EXPECT_THROW((void)nlohmann::json::parse("[1]").get<PrivateDesktopFacts>(), std::invalid_argument);
 }
 
+// Issue 8 part 1 correction: which station a private desktop goes on.
+TEST(StationSource, AdministratorsNameTheirOwnOthersGetTheLogonSessions) {
+    EXPECT_EQ(choose_station_source(true), StationSource::random_name);
+    EXPECT_EQ(choose_station_source(false), StationSource::logon_session);
+    EXPECT_EQ(choose_station_source(std::nullopt), StationSource::logon_session) << "unknown: what anyone may make";
+    EXPECT_EQ(to_string(StationSource::random_name), "random_name");
+    EXPECT_EQ(to_string(StationSource::logon_session), "logon_session");
+    EXPECT_EQ(station_source_from_string("logon_session"), StationSource::logon_session);
+    EXPECT_FALSE(station_source_from_string("named"));
+}
+
+TEST(StationSource, AccessDeniedIsACollisionOnlyForAnAdministrator) {
+    const std::string name = "safelaunch-00112233445566778899aabbccddeeff";
+    EXPECT_NE(named_station_refusal(name, true, 5).find("name collision"), std::string::npos);
+    EXPECT_NE(named_station_refusal(name, true, 183).find("exists already"), std::string::npos);
+    const auto non_admin = named_station_refusal(name, false, 5);
+    EXPECT_EQ(non_admin.find("exists already"), std::string::npos) << non_admin;
+    EXPECT_NE(non_admin.find("only members of Administrators"), std::string::npos) << non_admin;
+    EXPECT_NE(non_admin.find("not a name collision"), std::string::npos) << non_admin;
+    EXPECT_NE(named_station_refusal(name, std::nullopt, 5).find("membership unknown"), std::string::npos);
+    EXPECT_EQ(named_station_refusal(name, false, 8).find("collision"), std::string::npos);
+}
+
+TEST(StationSource, ChildStationRightsFromTheDaclReadBack) {
+    // Ours (created by this launch): the child is granted what user32 needs.
+    EXPECT_EQ(child_station_rights_missing("O:SY" + private_station_sddl(kUser, kChildLogon), kChildLogon), 0u);
+    // Made first by a launch for another child: this child is named nowhere.
+    EXPECT_EQ(child_station_rights_missing(private_station_sddl(kUser, "S-1-5-5-0-7"), kChildLogon),
+              kStationRightsNeeded);
+    // The child is the launching user (no logon SID): the full-access ACE covers it.
+    EXPECT_EQ(child_station_rights_missing(private_station_sddl(kUser, kUser), kUser), 0u);
+    // Part of the rights only.
+    const auto partial = std::string("D:(A;;") + std::to_string(rights::kWinstaAccessGlobalAtoms) + ";;;" +
+                         kChildLogon + ")";
+    EXPECT_EQ(child_station_rights_missing(partial, kChildLogon), kStationRightsNeeded & ~rights::kWinstaAccessGlobalAtoms);
+    // No security descriptor at all (Wine): no DACL, nothing withheld.
+    EXPECT_EQ(child_station_rights_missing("", kChildLogon), 0u);
+    EXPECT_THROW((void)child_station_rights_missing("garbage", kChildLogon), Error);
+}
+
+PrivateDesktopFacts session_facts() {
+    auto f = created_facts();
+    f.station_source = StationSource::logon_session;
+    f.launcher_is_admin = false;
+    f.station = "Service-0x0-3e7$";
+    f.desktop = private_station_name("00112233445566778899aabbccddeeff");
+    return f;
+}
+
+TEST(PrivateDesktopFindings, SessionStationIsSaidAndTheDesktopIsStillVerified) {
+    auto f = session_facts();
+    auto findings = private_desktop_findings(f);
+    ASSERT_EQ(ids(findings), std::vector<std::string>{"desktop.private.session_station"});
+    EXPECT_EQ(findings[0].severity, Severity::info);
+    EXPECT_NE(findings[0].message.find("Service-0x0-3e7$"), std::string::npos) << findings[0].message;
+    EXPECT_NE(findings[0].message.find("shared with other launches"), std::string::npos) << findings[0].message;
+    EXPECT_EQ(verdict_of(findings), Verdict::ok);
+    EXPECT_EQ(f.lp_desktop(), "Service-0x0-3e7$\\safelaunch-00112233445566778899aabbccddeeff");
+    // The station's DACL is someone else's to choose: not compared with the one given.
+    f.station_dacl_read = "O:SYD:(A;;0xf037f;;;SY)(A;;0xf037f;;;" + std::string(kChildLogon) + ")";
+    EXPECT_EQ(ids(private_desktop_findings(f)), std::vector<std::string>{"desktop.private.session_station"});
+    // The desktop's is compared (a pre-existing desktop of that name carries another).
+    f.desktop_dacl_read = "D:(A;;0xf01ff;;;WD)";
+    EXPECT_EQ(ids(private_desktop_findings(f)),
+              (std::vector<std::string>{"desktop.private.dacl_mismatch", "desktop.private.session_station"}));
+}
+
+TEST(PrivateDesktopFindings, SessionStationThatDeniesTheChildIsAnError) {
+    auto f = session_facts();
+    f.station_dacl_read = "O:SYD:(A;;0xf037f;;;SY)(A;;0xf037f;;;" + std::string(kUser) + ")";
+    const auto findings = private_desktop_findings(f);
+    ASSERT_EQ(ids(findings), (std::vector<std::string>{"desktop.private.session_station",
+                                                       "desktop.private.station_denies_child"}));
+    EXPECT_EQ(findings[1].severity, Severity::error);
+    EXPECT_NE(findings[1].message.find(kChildLogon), std::string::npos) << findings[1].message;
+    EXPECT_NE(findings[1].message.find(describe_rights(kStationRightsNeeded, ObjectKind::window_station)),
+              std::string::npos)
+        << findings[1].message;
+    EXPECT_NE(findings[1].evidence.find(*f.station_dacl_read), std::string::npos) << findings[1].evidence;
+    EXPECT_EQ(verdict_of(findings), Verdict::blocked);
+}
+
+TEST(PrivateDesktopFindings, SessionStationMembershipUnknownSaysWhy) {
+    auto f = session_facts();
+    f.launcher_is_admin.reset();
+    f.admin_check_error = "CheckTokenMembership failed: 1008";
+    const auto findings = private_desktop_findings(f);
+    ASSERT_EQ(ids(findings), std::vector<std::string>{"desktop.private.session_station"});
+    EXPECT_NE(findings[0].evidence.find("1008"), std::string::npos) << findings[0].evidence;
+}
+
+TEST(PrivateDesktopFindings, PlanOfANonAdministratorIsTheSessionStation) {
+    const auto plan = plan_private_desktop({}, kUser, kChildLogon, true, false);
+    EXPECT_EQ(plan.station_source, StationSource::logon_session);
+    EXPECT_EQ(plan.lp_desktop(), "<logon session station>\\safelaunch-<random>");
+    EXPECT_EQ(ids(private_desktop_findings(plan)), std::vector<std::string>{"desktop.private.session_station"});
+    const auto admin = plan_private_desktop({}, kUser, kChildLogon, true, true);
+    EXPECT_EQ(admin.station_source, StationSource::random_name);
+    EXPECT_EQ(admin.lp_desktop(), "safelaunch-<random>\\Desktop");
+    EXPECT_TRUE(private_desktop_findings(admin).empty());
+}
+
+TEST(PrivateDesktopFacts, JsonKeepsTheStationSource) {
+    const auto f = session_facts();
+    const nlohmann::json j = f;
+    EXPECT_EQ(j.at("station_source"), "logon_session");
+    EXPECT_EQ(j.at("launcher_is_admin"), false);
+    const auto back = j.get<PrivateDesktopFacts>();
+    EXPECT_EQ(back.station_source, StationSource::logon_session);
+    EXPECT_EQ(back.launcher_is_admin, false);
+    EXPECT_EQ(nlohmann::json(back), j);
+    auto bad = j;
+    bad["station_source"] = "borrowed";
+    EXPECT_THROW((void)bad.get<PrivateDesktopFacts>(), std::invalid_argument);
+    EXPECT_EQ(nlohmann::json(created_facts()).at("station_source"), "random_name");
+}
+
 TEST(PlacementOutcome, JsonNamesKindStationDesktopHeapAndFindings) {
     PlacementOutcome p;
     p.kind = Placement::private_desktop;

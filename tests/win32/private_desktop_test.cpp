@@ -15,6 +15,7 @@
 #include "test_support.hpp"
 
 #include <boost/nowide/convert.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
@@ -97,6 +98,15 @@ TEST(PrivateDesktop, AnExistingStationOfThatNameFailsLoudly) {
     // Documented for CWF_CREATE_ONLY: the call fails; Wine and Windows say ERROR_ALREADY_EXISTS or
     // ERROR_ACCESS_DENIED.
     EXPECT_TRUE(ec.value() == ERROR_ALREADY_EXISTS || ec.value() == ERROR_ACCESS_DENIED) << failure.describe();
+    // An administrator's refusal is a collision (Wine runs as one); anyone else's never is.
+    std::error_code aec;
+    const bool admin = launcher_is_administrator(aec);
+    ASSERT_FALSE(aec);
+    EXPECT_EQ(desk.facts().launcher_is_admin, admin);
+    EXPECT_EQ(failure.object, named_station_refusal(name, admin, static_cast<std::uint32_t>(ec.value())));
+    if (admin) {
+        EXPECT_NE(failure.object.find("name collision"), std::string::npos) << failure.describe();
+    }
     EXPECT_FALSE(desk.facts().created);
     EXPECT_EQ(desk.facts().station, name);
     EXPECT_EQ(enumerate_desktops(squatter.get()), std::vector<std::string>{}) << "no desktop was made in it";
@@ -170,6 +180,104 @@ TEST(PrivateDesktop, ClosedObjectsAreGone) {
     desk.close();
     EXPECT_FALSE(desk.valid());
     EXPECT_TRUE(gone_within(station, 3s)) << station;
+}
+
+// Issue 8 part 1 correction: a launcher that is not an administrator may not name a station, so
+// it gets the logon session's (CreateWindowStationW(NULL)) with a randomly named desktop on it.
+// Wine lets anyone name a station and runs as an administrator: the path is forced here.
+PrivateDesktop session_desktop(const Sids& sids) {
+    std::error_code ec;
+    ApiFailure failure;
+    PrivateDesktopOptions options;
+    options.force_logon_session_station = true;
+    auto desk = create_private_desktop({}, sids.child, sids.user, options, ec, &failure);
+    EXPECT_FALSE(ec) << failure.describe();
+    return desk;
+}
+
+bool desktop_gone_within(HWINSTA station, const std::string& desktop, std::chrono::milliseconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (contains(enumerate_desktops(station), desktop)) {
+        if (std::chrono::steady_clock::now() > end) return false;
+        std::this_thread::sleep_for(50ms);
+    }
+    return true;
+}
+
+TEST(PrivateDesktopStationSource, DefaultFollowsAdministratorsMembership) {
+    std::error_code ec;
+    ApiFailure failure;
+    const bool admin = launcher_is_administrator(ec, &failure);
+    ASSERT_FALSE(ec) << failure.describe();
+    std::cout << "launcher_is_administrator: " << admin << "\n";
+    const auto sids = own_sids();
+    const auto desk = create_private_desktop({}, sids.child, sids.user, ec, &failure);
+    ASSERT_FALSE(ec) << failure.describe();
+    EXPECT_EQ(desk.facts().launcher_is_admin, admin);
+    EXPECT_EQ(desk.facts().station_source, choose_station_source(admin));
+}
+
+TEST(PrivateDesktopStationSource, LogonSessionStationWithARandomDesktop) {
+    const auto sids = own_sids();
+    const auto desk = session_desktop(sids);
+    ASSERT_TRUE(desk.valid());
+    const auto& f = desk.facts();
+    EXPECT_EQ(f.station_source, StationSource::logon_session);
+    // The system names it after the logon session (AuthenticationId): Service-0x<high>-<low>$.
+    const auto token = duplicate_own_token(true);
+    const auto luid = gather_token_facts(token.get()).logon_luid;
+    EXPECT_EQ(f.station, fmt::format("Service-0x{:x}-{:x}$", luid >> 32, luid & 0xffffffffu));
+    ASSERT_TRUE(f.station_dacl_read);
+    if (::GetProcAddress(::GetModuleHandleW(L"ntdll.dll"), "wine_get_version")) {
+        // Wine ignores the descriptor given at creation: the station has none (read back as "").
+        EXPECT_EQ(*f.station_dacl_read, "");
+        EXPECT_EQ(f.dacl_set_after_creation, std::vector<std::string>{"desktop"}) << "the shared station is never set";
+    }
+    EXPECT_TRUE(is_private_station_name(f.desktop)) << f.desktop;
+    EXPECT_EQ(desk.lp_desktop(), f.station + "\\" + f.desktop);
+    EXPECT_TRUE(f.created);
+    ASSERT_TRUE(f.desktop_dacl_read) << f.dacl_read_error.value_or("");
+    std::string why;
+    EXPECT_TRUE(dacl_matches(f.desktop_dacl_set, *f.desktop_dacl_read, &why)) << why;
+    EXPECT_TRUE(dacl_matches(f.desktop_dacl_set, get_sddl(desk.desktop()).sddl, &why)) << why;
+    std::vector<std::string> ids;
+    for (const auto& x : desk.findings()) ids.push_back(x.id);
+    EXPECT_TRUE(contains(ids, "desktop.private.session_station"));
+    EXPECT_FALSE(contains(ids, "desktop.private.station_denies_child"));
+    EXPECT_TRUE(contains(enumerate_desktops(desk.station()), f.desktop));
+}
+
+TEST(PrivateDesktopStationSource, TwoAtOnceShareTheStationNotTheDesktop) {
+    const auto sids = own_sids();
+    const auto one = session_desktop(sids);
+    const auto two = session_desktop(sids);
+    ASSERT_TRUE(one.valid());
+    ASSERT_TRUE(two.valid());
+    EXPECT_EQ(one.facts().station, two.facts().station);
+    EXPECT_NE(one.facts().desktop, two.facts().desktop);
+    const auto desktops = enumerate_desktops(one.station());
+    EXPECT_TRUE(contains(desktops, one.facts().desktop));
+    EXPECT_TRUE(contains(desktops, two.facts().desktop));
+}
+
+TEST(PrivateDesktopStationSource, ClosedDesktopIsGoneFromTheSharedStation) {
+    const auto sids = own_sids();
+    auto stays = session_desktop(sids);
+    auto goes = session_desktop(sids);
+    ASSERT_TRUE(stays.valid());
+    ASSERT_TRUE(goes.valid());
+    const auto name = goes.facts().desktop;
+    goes.close();
+    EXPECT_TRUE(desktop_gone_within(stays.station(), name, 3s)) << name;
+    EXPECT_TRUE(contains(enumerate_desktops(stays.station()), stays.facts().desktop));
+    // The last one closed: a later desktop on the station finds neither (the station itself may
+    // stay: other processes of this logon session may hold it).
+    const auto last = stays.facts().desktop;
+    stays.close();
+    const auto later = session_desktop(sids);
+    ASSERT_TRUE(later.valid());
+    EXPECT_TRUE(desktop_gone_within(later.station(), last, 3s)) << last;
+    EXPECT_FALSE(contains(enumerate_desktops(later.station()), name)) << name;
 }
 
 nlohmann::json read_report(const std::string& path) {

@@ -84,9 +84,41 @@ inline constexpr std::uint32_t kPrivateDesktopChildDenied = rights::kDesktopSwit
 // SID. On a difference, `why` (when given) names the first one ("ACE #2: ... read back as ...").
 [[nodiscard]] bool dacl_matches(std::string_view set_sddl, std::string_view read_sddl, std::string* why = nullptr);
 
+// Which window station a private desktop goes on (issue 8 part 1 correction). Only members of
+// BUILTIN\Administrators may name a window station (CreateWindowStationW): an administrator gets
+// a station of its own, named safelaunch-<32 hex> and created with CWF_CREATE_ONLY; anyone else
+// gets the logon session's station (CreateWindowStationW with a NULL name: the system names it,
+// e.g. "Service-0x0-3e7$", and returns it when it exists already), shared with every other launch
+// of that logon session, and the private part is the desktop on it: a CSPRNG name, the heap
+// bound, our DACL read back.
+enum class StationSource { random_name, logon_session };
+[[nodiscard]] std::string_view to_string(StationSource s) noexcept;
+[[nodiscard]] std::optional<StationSource> station_source_from_string(std::string_view s) noexcept;
+// `launcher_is_admin`: the launcher's effective token has BUILTIN\Administrators enabled
+// (CheckTokenMembership: a filtered, non-elevated administrator's token has it deny-only, so it
+// is not). Unknown (the check failed): the logon session's station, which any caller may make.
+[[nodiscard]] StationSource choose_station_source(std::optional<bool> launcher_is_admin) noexcept;
+
+// What a refused CreateWindowStationW(safelaunch-<hex>, CWF_CREATE_ONLY) means: for an
+// administrator ERROR_ALREADY_EXISTS (183) or ERROR_ACCESS_DENIED (5) is a name collision (the
+// station exists already); for anyone else ERROR_ACCESS_DENIED is the rule that only
+// administrators name stations, never a collision.
+[[nodiscard]] std::string named_station_refusal(std::string_view station, std::optional<bool> launcher_is_admin,
+                                                std::uint32_t win32_error);
+
+// What the child's SID alone is granted of kStationRightsNeeded by a station's security descriptor
+// as read back (`station_sddl`; empty: the object had no security descriptor, i.e. no DACL, which
+// grants everything). Only the child's SID is counted: groups of its token (Everyone, ...) are
+// not known here. Throws safelaunch::Error for an SDDL or SID that does not parse.
+[[nodiscard]] std::uint32_t child_station_rights_missing(std::string_view station_sddl, std::string_view child_sid);
+
 struct PrivateDesktopFacts {
-    std::string station;                      // "safelaunch-<32 hex>"; a plan: "safelaunch-<random>"
-    std::string desktop;                      // kPrivateDesktopName
+    std::string station;                      // "safelaunch-<32 hex>"; a plan: "safelaunch-<random>";
+                                              //   logon_session: the name the system gave it
+    std::string desktop;                      // kPrivateDesktopName; logon_session: "safelaunch-<32 hex>"
+    StationSource station_source = StationSource::random_name;
+    std::optional<bool> launcher_is_admin;    // CheckTokenMembership(Administrators); nullopt: not known
+    std::optional<std::string> admin_check_error;  // why not known
     std::optional<std::string> pool;          // the pool asked for (nullopt: per launch)
     bool created = false;                     // false: a plan (`check`), nothing was created
     std::uint32_t heap_kb_asked = 0;
@@ -116,6 +148,13 @@ struct PrivateDesktopFacts {
 [[nodiscard]] PrivateDesktopFacts plan_private_desktop(const PrivateDesktopSpec& spec,
                                                        std::string_view launching_user_sid,
                                                        std::string_view child_sid, bool can_bound_heap);
+// The same for a launcher whose Administrators membership is known: a non-administrator's plan
+// is the logon session's station ("<logon session station>") with "safelaunch-<random>" on it
+// (station_source logon_session, finding desktop.private.session_station).
+[[nodiscard]] PrivateDesktopFacts plan_private_desktop(const PrivateDesktopSpec& spec,
+                                                       std::string_view launching_user_sid,
+                                                       std::string_view child_sid, bool can_bound_heap,
+                                                       std::optional<bool> launcher_is_admin);
 
 // desktop.private.pool_unavailable (error, pool_unavailable_finding; not from the facts): a pool
 //   was asked for and the launch was given none, so it is refused rather than placed on a
@@ -126,6 +165,12 @@ struct PrivateDesktopFacts {
 //   existing desktop was opened instead of a new one made). Not decided when it cannot be read.
 // desktop.private.dacl_mismatch (error): a DACL read back is not the one set, or could not be
 //   read back after creation.
+//   For a logon_session station only the desktop's DACL is compared: the station is shared and
+//   may have existed before, with the DACL of whoever made it.
+// desktop.private.session_station (info): not an administrator: the station is the logon
+//   session's, shared with other launches of that logon session; the desktop on it is private.
+// desktop.private.station_denies_child (error): the logon session's station, as read back, does
+//   not grant the child's SID kStationRightsNeeded (names the missing rights).
 [[nodiscard]] std::vector<Finding> private_desktop_findings(const PrivateDesktopFacts& facts);
 [[nodiscard]] Finding pool_unavailable_finding(std::string_view pool);
 

@@ -1,5 +1,6 @@
 #include "safelaunch/private_desktop.hpp"
 
+#include "safelaunch/access_evaluator.hpp"
 #include "safelaunch/analysis.hpp"
 #include "safelaunch/json.hpp"
 #include "safelaunch/launch_request.hpp"
@@ -115,6 +116,47 @@ bool dacl_matches(std::string_view set_sddl, std::string_view read_sddl, std::st
     return true;
 }
 
+std::string_view to_string(StationSource s) noexcept {
+    switch (s) {
+        case StationSource::random_name: return "random_name";
+        case StationSource::logon_session: return "logon_session";
+    }
+    return "unknown";
+}
+
+std::optional<StationSource> station_source_from_string(std::string_view s) noexcept {
+    if (s == "random_name") return StationSource::random_name;
+    if (s == "logon_session") return StationSource::logon_session;
+    return std::nullopt;
+}
+
+StationSource choose_station_source(std::optional<bool> launcher_is_admin) noexcept {
+    return launcher_is_admin.value_or(false) ? StationSource::random_name : StationSource::logon_session;
+}
+
+std::string named_station_refusal(std::string_view station, std::optional<bool> launcher_is_admin,
+                                  std::uint32_t win32_error) {
+    constexpr std::uint32_t kAccessDenied = 5;
+    constexpr std::uint32_t kAlreadyExists = 183;
+    const bool admin = launcher_is_admin.value_or(false);
+    if (win32_error == kAlreadyExists || (admin && win32_error == kAccessDenied))
+        return fmt::format("window station {} exists already (a name collision): it is not used", station);
+    if (win32_error == kAccessDenied)
+        return fmt::format("window station {} was refused: only members of Administrators may name a window "
+                           "station (this launcher {}); not a name collision",
+                           station, launcher_is_admin ? "is not one" : "may not be one: membership unknown");
+    return fmt::format("window station {} could not be created", station);
+}
+
+std::uint32_t child_station_rights_missing(std::string_view station_sddl, std::string_view child_sid) {
+    if (station_sddl.empty()) return 0;  // no security descriptor: no DACL, nothing is checked
+    TokenFacts child;  // the child's SID alone, enabled
+    child.user_sid = std::string(child_sid);
+    (void)parse_sid(child_sid);  // throws for a bad SID
+    const auto result = evaluate_access(parse_sddl(station_sddl), child, kStationRightsNeeded, ObjectKind::window_station);
+    return result.missing();
+}
+
 std::string PrivateDesktopFacts::lp_desktop() const { return station + "\\" + desktop; }
 
 PrivateDesktopFacts plan_private_desktop(const PrivateDesktopSpec& spec, std::string_view launching_user_sid,
@@ -143,6 +185,19 @@ Finding pool_unavailable_finding(std::string_view pool) {
             "gets a private desktop of its own"};
 }
 
+PrivateDesktopFacts plan_private_desktop(const PrivateDesktopSpec& spec, std::string_view launching_user_sid,
+                                         std::string_view child_sid, bool can_bound_heap,
+                                         std::optional<bool> launcher_is_admin) {
+    auto f = plan_private_desktop(spec, launching_user_sid, child_sid, can_bound_heap);
+    f.launcher_is_admin = launcher_is_admin;
+    f.station_source = choose_station_source(launcher_is_admin);
+    if (f.station_source == StationSource::logon_session) {
+        f.station = "<logon session station>";
+        f.desktop = std::string(kPrivateStationPrefix) + "<random>";
+    }
+    return f;
+}
+
 std::vector<Finding> private_desktop_findings(const PrivateDesktopFacts& f) {
     std::vector<Finding> out;
     const auto where = f.created ? f.lp_desktop() : std::string("the private desktop");
@@ -168,7 +223,8 @@ std::vector<Finding> private_desktop_findings(const PrivateDesktopFacts& f) {
                            fmt::format("the DACLs of {} could not be read back, so they are not verified", where),
                            f.dacl_read_error.value_or("no DACL read back"),
                            "nothing was launched there"});
-        } else if (!dacl_matches(f.station_dacl_set, *f.station_dacl_read, &why)) {
+        } else if (f.station_source == StationSource::random_name &&
+                   !dacl_matches(f.station_dacl_set, *f.station_dacl_read, &why)) {
             out.push_back({"desktop.private.dacl_mismatch", Severity::error,
                            fmt::format("window station {} does not have the DACL it was created with", f.station),
                            fmt::format("{}; set {}, read back {}", why, f.station_dacl_set, *f.station_dacl_read),
@@ -178,6 +234,42 @@ std::vector<Finding> private_desktop_findings(const PrivateDesktopFacts& f) {
                            fmt::format("desktop {} does not have the DACL it was created with", where),
                            fmt::format("{}; set {}, read back {}", why, f.desktop_dacl_set, *f.desktop_dacl_read),
                            "nothing was launched there: another party made or changed the object"});
+        }
+    }
+    if (f.station_source == StationSource::logon_session) {
+        out.push_back({"desktop.private.session_station", Severity::info,
+                       fmt::format("not an administrator: the station is this logon session's {}, shared with "
+                                   "other launches of this logon session; the desktop on it is private (heap "
+                                   "bound, DACL)",
+                                   f.created ? f.station : std::string("station")),
+                       !f.launcher_is_admin ? "Administrators membership unknown: " +
+                                                  f.admin_check_error.value_or("not checked")
+                       : *f.launcher_is_admin
+                           ? std::string("the launcher is an administrator, but the logon session's station was asked for")
+                           : std::string("BUILTIN\\Administrators is not enabled in the launcher's token "
+                                         "(CheckTokenMembership); only administrators may name a window station"),
+                       "run the launcher as an elevated administrator for a window station of its own"});
+        if (f.created && f.station_dacl_read && !f.dacl_read_error) {
+            std::uint32_t missing = 0;
+            std::string evidence;
+            try {
+                missing = child_station_rights_missing(*f.station_dacl_read, f.child_sid);
+                evidence = fmt::format("station security descriptor read back: {}",
+                                       f.station_dacl_read->empty() ? std::string("none (no DACL)")
+                                                                    : *f.station_dacl_read);
+            } catch (const Error& e) {
+                missing = kStationRightsNeeded;
+                evidence = fmt::format("the station's security descriptor could not be evaluated: {}", e.what());
+            }
+            if (missing != 0)
+                out.push_back({"desktop.private.station_denies_child", Severity::error,
+                               fmt::format("window station {} does not grant the child ({}) {}: user32 in the "
+                                           "child could not connect",
+                                           f.station, f.child_sid, describe_rights(missing, ObjectKind::window_station)),
+                               evidence,
+                               "nothing was launched there: the logon session's station belongs to whoever made "
+                               "it first; run the launcher as an administrator (a station of its own) or launch "
+                               "the child with the launcher's logon SID"});
         }
     }
     return out;
@@ -217,7 +309,10 @@ void to_json(nlohmann::json& j, const PrivateDesktopFacts& f) {
                        {"child_sid", f.child_sid},
                        {"station_dacl_set", f.station_dacl_set},
                        {"desktop_dacl_set", f.desktop_dacl_set},
-                       {"dacl_set_after_creation", f.dacl_set_after_creation}};
+                       {"dacl_set_after_creation", f.dacl_set_after_creation},
+                       {"station_source", to_string(f.station_source)}};
+    put(j, "launcher_is_admin", f.launcher_is_admin);
+    put(j, "admin_check_error", f.admin_check_error);
     put(j, "pool", f.pool);
     put(j, "heap_note", f.heap_note);
     put(j, "heap_kb_read", f.heap_kb_read);
@@ -246,6 +341,13 @@ void from_json(const nlohmann::json& j, PrivateDesktopFacts& f) {
     get(j, "desktop_dacl_read", f.desktop_dacl_read);
     get(j, "dacl_read_error", f.dacl_read_error);
     get(j, "dacl_set_after_creation", f.dacl_set_after_creation);
+    if (const auto it = j.find("station_source"); it != j.end()) {
+        const auto source = station_source_from_string(it->get<std::string>());
+        if (!source) throw std::invalid_argument("unknown station_source \"" + it->get<std::string>() + "\"");
+        f.station_source = *source;
+    }
+    get(j, "launcher_is_admin", f.launcher_is_admin);
+    get(j, "admin_check_error", f.admin_check_error);
 }
 
 void to_json(nlohmann::json& j, const PlacementOutcome& p) {

@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include <sddl.h>
+
 namespace safelaunch::win32 {
 namespace {
 
@@ -19,8 +21,9 @@ constexpr std::size_t kNameBytes = 16;  // 128 bits
 bool verified(const PrivateDesktopFacts& facts, std::error_code& ec, ApiFailure* failure) {
     for (const auto& f : private_desktop_findings(facts)) {
         if (f.severity != Severity::error) continue;
-        ec = make_win32_error(f.id == "desktop.private.heap_mismatch" ? ERROR_ALREADY_EXISTS
-                                                                       : ERROR_INVALID_SECURITY_DESCR);
+        ec = make_win32_error(f.id == "desktop.private.heap_mismatch"          ? ERROR_ALREADY_EXISTS
+                              : f.id == "desktop.private.station_denies_child" ? ERROR_ACCESS_DENIED
+                                                                               : ERROR_INVALID_SECURITY_DESCR);
         if (failure) *failure = ApiFailure{"verify " + f.id, fmt::format("{}: {}", f.message, f.evidence), ec};
         return false;
     }
@@ -45,13 +48,81 @@ std::optional<std::string> read_back_dacl(HANDLE object, const std::string& set,
     return text.sddl;
 }
 
-// The DACLs as they are now: facts.*_dacl_read, or the reason in dacl_read_error.
+// The DACLs as they are now: facts.*_dacl_read, or the reason in dacl_read_error. The logon
+// session's station is not ours: read as it is (empty: no security descriptor at all, Wine),
+// never set.
 void read_back_dacls(HWINSTA station, HDESK desktop, PrivateDesktopFacts& facts) {
     std::error_code ec;
     ApiFailure failure;
-    facts.station_dacl_read = read_back_dacl(station, facts.station_dacl_set, "station", facts, ec, failure);
+    if (facts.station_source == StationSource::random_name) {
+        facts.station_dacl_read = read_back_dacl(station, facts.station_dacl_set, "station", facts, ec, failure);
+    } else {
+        const auto text = get_sddl(station, ec, &failure);
+        if (!ec) facts.station_dacl_read = text.sd_present ? text.sddl : std::string();
+    }
     if (!ec) facts.desktop_dacl_read = read_back_dacl(desktop, facts.desktop_dacl_set, "desktop", facts, ec, failure);
     if (ec) facts.dacl_read_error = failure.describe();
+}
+
+// Both DACLs for the facts; false (ec, failure) for a SID that does not parse.
+bool plan_dacls(PrivateDesktopFacts& facts, std::error_code& ec, ApiFailure* failure) {
+    try {
+        facts.station_dacl_set = private_station_sddl(facts.launching_user_sid, facts.child_sid);
+        facts.desktop_dacl_set = private_desktop_sddl(facts.launching_user_sid, facts.child_sid);
+        return true;
+    } catch (const Error& e) {
+        ec = e.code();
+        if (failure) *failure = e.failure();
+        return false;
+    }
+}
+
+// The desktop on `station`, its heap read back, both DACLs read back and verified. On failure the
+// handles are closed (the desktop first).
+void finish_private_desktop(const PrivateDesktopSpec& spec, unique_hwinsta& station, unique_hdesk& desktop,
+                            PrivateDesktopFacts& facts, std::error_code& ec, ApiFailure* failure) {
+    auto created = create_desktop(station.get(), facts.desktop, spec.heap_kb, facts.desktop_dacl_set, ec, failure);
+    if (ec) {
+        station.reset();
+        return;
+    }
+    desktop = std::move(created.desktop);
+    facts.created = true;
+    facts.heap_bounded = created.heap_bounded;
+    facts.heap_note = created.heap_note;
+    std::error_code hec;
+    ApiFailure heap_failure;
+    const auto kb = desktop_heap_kb(desktop.get(), hec, &heap_failure);
+    if (hec)
+        facts.heap_read_error = heap_failure.describe();  // Wine: ERROR_INVALID_PARAMETER; not a failure
+    else
+        facts.heap_kb_read = kb;
+    read_back_dacls(station.get(), desktop.get(), facts);
+    if (!verified(facts, ec, failure)) {
+        desktop.reset();
+        station.reset();
+    }
+}
+
+// CreateWindowStationW(NULL): the logon session's station, made or (when it exists) opened.
+// No CWF_CREATE_ONLY: the station is meant to be shared. `sddl` applies only when it is made now.
+unique_hwinsta logon_session_station(const std::string& sddl, std::error_code& ec, ApiFailure* failure) {
+    ec.clear();
+    const auto* u = user32(ec, failure);
+    if (!u) return {};
+    PSECURITY_DESCRIPTOR psd = nullptr;
+    if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(detail::widen(sddl).c_str(), SDDL_REVISION_1, &psd,
+                                                                nullptr)) {
+        detail::fail(ec, failure, "ConvertStringSecurityDescriptorToSecurityDescriptorW", "SDDL " + sddl,
+                     ::GetLastError());
+        return {};
+    }
+    const unique_hlocal sd(psd);
+    SECURITY_ATTRIBUTES sa{sizeof(SECURITY_ATTRIBUTES), psd, FALSE};
+    unique_hwinsta station(u->CreateWindowStationW(nullptr, 0, WINSTA_ALL_ACCESS | STANDARD_RIGHTS_REQUIRED, &sa));
+    if (!station) detail::fail(ec, failure, "CreateWindowStationW", "window station (NULL: the logon session's)",
+                               ::GetLastError());
+    return station;
 }
 
 }  // namespace
@@ -61,11 +132,65 @@ void PrivateDesktop::close() noexcept {
     station_.reset();
 }
 
+bool launcher_is_administrator(std::error_code& ec, ApiFailure* failure) {
+    ec.clear();
+    BYTE sid[SECURITY_MAX_SID_SIZE];
+    DWORD size = sizeof(sid);
+    if (!::CreateWellKnownSid(WinBuiltinAdministratorsSid, nullptr, sid, &size)) {
+        detail::fail(ec, failure, "CreateWellKnownSid", "BUILTIN\\Administrators", ::GetLastError());
+        return false;
+    }
+    BOOL member = FALSE;
+    if (!::CheckTokenMembership(nullptr, sid, &member)) {
+        detail::fail(ec, failure, "CheckTokenMembership", "BUILTIN\\Administrators", ::GetLastError());
+        return false;
+    }
+    return member != FALSE;
+}
+
 PrivateDesktop create_private_desktop(const PrivateDesktopSpec& spec, std::string_view child_sid,
                                       std::string_view launching_user_sid, std::error_code& ec, ApiFailure* failure) {
+    return create_private_desktop(spec, child_sid, launching_user_sid, PrivateDesktopOptions{}, ec, failure);
+}
+
+PrivateDesktop create_private_desktop(const PrivateDesktopSpec& spec, std::string_view child_sid,
+                                      std::string_view launching_user_sid, const PrivateDesktopOptions& options,
+                                      std::error_code& ec, ApiFailure* failure) {
+    ec.clear();
+    std::error_code admin_ec;
+    ApiFailure admin_failure;
+    const bool admin = launcher_is_administrator(admin_ec, &admin_failure);
+    const std::optional<bool> is_admin = admin_ec ? std::nullopt : std::optional<bool>(admin);
+    const auto source = options.force_logon_session_station ? StationSource::logon_session
+                                                            : choose_station_source(is_admin);
     const auto hex = random_hex(kNameBytes, ec, failure);
     if (ec) return {};
-    return create_private_desktop_named(spec, private_station_name(hex), child_sid, launching_user_sid, ec, failure);
+    if (source == StationSource::random_name) {
+        auto out = create_private_desktop_named(spec, private_station_name(hex), child_sid, launching_user_sid, ec,
+                                                failure);
+        out.facts_.launcher_is_admin = is_admin;
+        return out;
+    }
+    PrivateDesktop out;
+    auto& facts = out.facts_;
+    facts.station_source = StationSource::logon_session;
+    facts.launcher_is_admin = is_admin;
+    if (admin_ec) facts.admin_check_error = admin_failure.describe();
+    facts.desktop = private_station_name(hex);  // the desktop carries the randomness here
+    facts.pool = spec.pool;
+    facts.heap_kb_asked = spec.heap_kb;
+    facts.launching_user_sid = std::string(launching_user_sid);
+    facts.child_sid = std::string(child_sid);
+    if (!plan_dacls(facts, ec, failure)) return out;
+    out.station_ = logon_session_station(facts.station_dacl_set, ec, failure);
+    if (ec) return out;
+    facts.station = object_name(out.station_.get(), ec, failure);  // the name the system gave it
+    if (ec) {
+        out.close();
+        return out;
+    }
+    finish_private_desktop(spec, out.station_, out.desktop_, facts, ec, failure);
+    return out;
 }
 
 PrivateDesktop create_private_desktop_named(const PrivateDesktopSpec& spec, std::string_view station,
@@ -79,36 +204,22 @@ PrivateDesktop create_private_desktop_named(const PrivateDesktopSpec& spec, std:
     facts.heap_kb_asked = spec.heap_kb;
     facts.launching_user_sid = std::string(launching_user_sid);
     facts.child_sid = std::string(child_sid);
-    try {
-        facts.station_dacl_set = private_station_sddl(launching_user_sid, child_sid);
-        facts.desktop_dacl_set = private_desktop_sddl(launching_user_sid, child_sid);
-    } catch (const Error& e) {
-        ec = e.code();
-        if (failure) *failure = e.failure();
-        return out;
-    }
+    if (!plan_dacls(facts, ec, failure)) return out;
     facts.station = std::string(station);
     // CWF_CREATE_ONLY: a station of this name that exists already is a failure, never reused.
-    out.station_ = create_window_station(facts.station, facts.station_dacl_set, ec, failure);
-    if (ec) return out;
-    auto created = create_desktop(out.station_.get(), facts.desktop, spec.heap_kb, facts.desktop_dacl_set, ec, failure);
+    ApiFailure station_failure;
+    out.station_ = create_window_station(facts.station, facts.station_dacl_set, ec, &station_failure);
     if (ec) {
-        out.close();
+        // Only administrators may name a station: ERROR_ACCESS_DENIED is a collision only for one.
+        std::error_code admin_ec;
+        const bool admin = launcher_is_administrator(admin_ec);
+        facts.launcher_is_admin = admin_ec ? std::nullopt : std::optional<bool>(admin);
+        station_failure.object = named_station_refusal(facts.station, facts.launcher_is_admin,
+                                                       static_cast<std::uint32_t>(ec.value()));
+        if (failure) *failure = station_failure;
         return out;
     }
-    out.desktop_ = std::move(created.desktop);
-    facts.created = true;
-    facts.heap_bounded = created.heap_bounded;
-    facts.heap_note = created.heap_note;
-    std::error_code hec;
-    ApiFailure heap_failure;
-    const auto kb = desktop_heap_kb(out.desktop_.get(), hec, &heap_failure);
-    if (hec)
-        facts.heap_read_error = heap_failure.describe();  // Wine: ERROR_INVALID_PARAMETER; not a failure
-    else
-        facts.heap_kb_read = kb;
-    read_back_dacls(out.station_.get(), out.desktop_.get(), facts);
-    if (!verified(facts, ec, failure)) out.close();
+    finish_private_desktop(spec, out.station_, out.desktop_, facts, ec, failure);
     return out;
 }
 

@@ -20,6 +20,13 @@
 
 namespace safelaunch::win32 {
 
+// How create_private_desktop chooses the station (StationSource in safelaunch/private_desktop.hpp).
+struct PrivateDesktopOptions {
+    // The logon session's station even for an administrator: the path a standard user takes,
+    // for tests (Wine lets anyone name a station and runs as an administrator).
+    bool force_logon_session_station = false;
+};
+
 class PrivateDesktop {
 public:
     PrivateDesktop() = default;
@@ -40,6 +47,8 @@ public:
     void close() noexcept;
 
 private:
+    friend PrivateDesktop create_private_desktop(const PrivateDesktopSpec&, std::string_view, std::string_view,
+                                                 const PrivateDesktopOptions&, std::error_code&, ApiFailure*);
     friend PrivateDesktop create_private_desktop_named(const PrivateDesktopSpec&, std::string_view,
                                                        std::string_view, std::string_view, std::error_code&,
                                                        ApiFailure*);
@@ -52,9 +61,10 @@ private:
 // Creates and verifies a private station and desktop for a child whose SID (its logon SID, else
 // its user SID) is `child_sid`, launched by `launching_user_sid` (both "S-1-..."). On failure
 // the result is not valid(), its facts say how far it got, `ec` is set and `*failure` names the
-// call or check: CreateWindowStationW (a name collision: ERROR_ALREADY_EXISTS or
-// ERROR_ACCESS_DENIED), CreateDesktopExW / CreateDesktopW, GetSecurityInfo, or
-// "verify desktop.private.heap_mismatch" / "verify desktop.private.dacl_mismatch". A missing
+// call or check: CreateWindowStationW (its object says what a refusal means, named_station_refusal:
+// a name collision for an administrator, never for anyone else), CreateDesktopExW /
+// CreateDesktopW, GetSecurityInfo, or "verify desktop.private.heap_mismatch" /
+// "verify desktop.private.dacl_mismatch" / "verify desktop.private.station_denies_child". A missing
 // CreateDesktopExW (Wine) is not a failure: facts().heap_bounded is false
 // (desktop.private.heap_unbounded), as is an unreadable UOI_HEAPSIZE (heap_read_error).
 [[nodiscard]] PrivateDesktop create_private_desktop(const PrivateDesktopSpec& spec, std::string_view child_sid,
@@ -62,6 +72,22 @@ private:
                                                     ApiFailure* failure = nullptr);
 [[nodiscard]] PrivateDesktop create_private_desktop(const PrivateDesktopSpec& spec, std::string_view child_sid,
                                                     std::string_view launching_user_sid);
+
+// The same with the choice of station given. An administrator (launcher_is_administrator) gets
+// a station named safelaunch-<32 hex> with "Desktop" on it; anyone else (or when forced) the
+// logon session's station (CreateWindowStationW(NULL): the system names it and returns it when it
+// exists) with a desktop named safelaunch-<32 hex> on it; its station is not ours, so its DACL is
+// not compared but evaluated for the child ("verify desktop.private.station_denies_child",
+// ERROR_ACCESS_DENIED). facts().station_source says which. The overloads above use the defaults.
+[[nodiscard]] PrivateDesktop create_private_desktop(const PrivateDesktopSpec& spec, std::string_view child_sid,
+                                                    std::string_view launching_user_sid,
+                                                    const PrivateDesktopOptions& options, std::error_code& ec,
+                                                    ApiFailure* failure = nullptr);
+
+// Whether BUILTIN\Administrators is enabled in this thread's effective token
+// (CheckTokenMembership(NULL, ...): the impersonation token, else a duplicate of the primary
+// token). A filtered (UAC, not elevated) administrator's token holds it deny-only: false.
+[[nodiscard]] bool launcher_is_administrator(std::error_code& ec, ApiFailure* failure = nullptr);
 
 // The same with the station's name given instead of drawn from the CSPRNG: for tests (a name
 // that exists already) and for callers that name their own (a pool). Unpredictable names are
