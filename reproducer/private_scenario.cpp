@@ -152,19 +152,36 @@ json find_floor(const Sids& sids, std::optional<std::uint32_t>& accepted, std::o
     return tries;
 }
 
-// Stations of `held` that still exist (the system destroys one with its last handle).
-std::vector<std::string> still_there(const std::vector<std::string>& names) {
+// What this scenario made and must see go: the station when it is ours (an administrator's,
+// safelaunch-<hex>), else the desktop ("station\\desktop": the logon session's station is shared
+// and stays).
+std::string made_object(const w::PrivateDesktop& d) {
+    return d.facts().station_source == StationSource::random_name ? d.facts().station : d.lp_desktop();
+}
+
+// Objects of `made` that still exist (the system destroys one with its last handle).
+std::vector<std::string> still_there(const std::vector<std::string>& made) {
     std::vector<std::string> left;
     std::error_code ec;
-    const auto now = w::enumerate_window_stations(ec);
+    const auto stations = w::enumerate_window_stations(ec);
     if (ec) return left;
-    for (const auto& n : names)
-        if (std::find(now.begin(), now.end(), n) != now.end()) left.push_back(n);
+    for (const auto& name : made) {
+        const auto slash = name.find('\\');
+        if (slash == std::string::npos) {
+            if (std::find(stations.begin(), stations.end(), name) != stations.end()) left.push_back(name);
+            continue;
+        }
+        const auto station = w::open_window_station(name.substr(0, slash), WINSTA_ENUMDESKTOPS, ec);
+        if (ec) continue;  // the station itself is gone, and its desktops with it
+        const auto desktops = w::enumerate_desktops(station.get(), ec);
+        if (!ec && std::find(desktops.begin(), desktops.end(), name.substr(slash + 1)) != desktops.end())
+            left.push_back(name);
+    }
     return left;
 }
 
 PhaseRecord on_fresh_desktop(const Ctx& c, const Sids& sids, const char* name, std::uint32_t kb, Expect expect,
-                             ScenarioResult& s, std::vector<std::string>& stations) {
+                             ScenarioResult& s, std::vector<std::string>& made) {
     std::error_code ec;
     ApiFailure failure;
     auto d = w::create_private_desktop(PrivateDesktopSpec{kb, std::nullopt}, sids.child, sids.launching, ec, &failure);
@@ -176,7 +193,7 @@ PhaseRecord on_fresh_desktop(const Ctx& c, const Sids& sids, const char* name, s
         p.problem = fmt::format("a {} KB private desktop could not be created: {}", kb, failure.describe());
         return p;
     }
-    stations.push_back(d.facts().station);
+    made.push_back(made_object(d));
     s.desktops.push_back(d.lp_desktop());
     auto p = run_phase(c, "private", name, expect, d.lp_desktop(), CheckPolicy::canary, d.desktop());
     d.close();
@@ -218,7 +235,7 @@ ScenarioResult run_private(const Ctx& c) {
     const bool bounded = w::can_bound_desktop_heap();
     const std::uint32_t n = c.o.desktops;
     json details = {{"desktops_per_size", n}, {"child_sid", sids.child}, {"can_bound_heap", bounded}};
-    std::vector<std::string> stations;  // every station this scenario made, for the cleanup check
+    std::vector<std::string> made;  // made_object() of every desktop made, for the cleanup check
 
     c.say("private: the launcher's own desktop before (UOI_HEAPSIZE, canary allocation)");
     details["own_desktop"]["before"] = own_desktop_state(c);
@@ -228,24 +245,16 @@ ScenarioResult run_private(const Ctx& c) {
     json held_json = json::array();
     c.say(fmt::format("private: holding {} private desktops of {} KB", n, kNormalKb));
     const auto held_failure = hold(sids, kNormalKb, n, held, held_json);
-    for (const auto& d : held) stations.push_back(d.facts().station);
+    for (const auto& d : held) made.push_back(made_object(d));
     details["held"] = held_json;
     if (held_failure) {
         details["own_desktop"]["after"] = nullptr;
         s.details = std::move(details);
         for (auto& d : held) d.close();
-        // "Only members of the Administrators group are allowed to specify a name" (CreateWindowStationW),
-        // and a private desktop's station is named: without elevation that is a refusal, not an error
-        // (a name collision, ERROR_ALREADY_EXISTS, is still an error).
-        if (held_failure->api == "CreateWindowStationW" &&
-            held_failure->code != make_win32_error(ERROR_ALREADY_EXISTS) && !process_is_elevated())
-            return skipped(std::move(s), "refused here: a private desktop's window station is named, which Windows "
-                                         "allows only to Administrators, and this token is not elevated (" +
-                                             held_failure->describe() + ")");
         return setup_error(std::move(s), *held_failure);
     }
     std::set<std::string> distinct;
-    for (const auto& d : held) distinct.insert(d.facts().station);
+    for (const auto& d : held) distinct.insert(d.lp_desktop());
     details["names_distinct"] = distinct.size() == held.size();
     if (!held.empty()) {
         s.desktops.push_back(held.front().lp_desktop());
@@ -255,7 +264,7 @@ ScenarioResult run_private(const Ctx& c) {
                                       kNormalKb));
         if (distinct.size() != held.size()) {
             p.ok = false;
-            p.problem = "two private desktops got the same station name";
+            p.problem = "two private desktops got the same name";
         }
         s.phases.push_back(std::move(p));
     }
@@ -287,7 +296,7 @@ ScenarioResult run_private(const Ctx& c) {
             c.say(fmt::format("private: smallest accepted {} KB, read back as asked {} KB; holding {} of those",
                               accepted.value_or(0), *floor, n));
             const auto floor_failure = hold(sids, *floor, n, held_floor, floor_json);
-            for (const auto& d : held_floor) stations.push_back(d.facts().station);
+            for (const auto& d : held_floor) made.push_back(made_object(d));
             if (held_floor.empty()) {
                 s.outcome = Outcome::error;
                 s.reason = "setup failed: no desktop of the smallest size could be held: " +
@@ -326,8 +335,8 @@ ScenarioResult run_private(const Ctx& c) {
     for (auto& d : held) d.close();
     held_floor.clear();
     held.clear();
-    auto left = still_there(stations);
-    details["released"] = {{"stations_checked", stations.size()}, {"stations_left", left}};
+    auto left = still_there(made);
+    details["released"] = {{"objects_checked", made.size()}, {"objects_left", left}};
 
     // Recovery: the smallest size is creatable again, and a child starts on a fresh 512 KB one.
     if (!interrupted() && s.reason.empty()) {
@@ -338,10 +347,10 @@ ScenarioResult run_private(const Ctx& c) {
             floor_again = ec ? "not creatable: " + failure.describe()
                              : fmt::format("creatable again (UOI_HEAPSIZE {} KB)",
                                            d.facts().heap_kb_read ? std::to_string(*d.facts().heap_kb_read) : "?");
-            if (!ec) stations.push_back(d.facts().station);
+            if (!ec) made.push_back(made_object(d));
             d.close();
         }
-        auto p = on_fresh_desktop(c, sids, "recovery", kNormalKb, Expect::success, s, stations);
+        auto p = on_fresh_desktop(c, sids, "recovery", kNormalKb, Expect::success, s, made);
         if (floor_again) {
             p.notes.push_back(fmt::format("after release, a {} KB private desktop: {}", *floor, *floor_again));
             if (floor_again->rfind("not", 0) == 0) {
@@ -350,10 +359,11 @@ ScenarioResult run_private(const Ctx& c) {
             }
         }
         s.phases.push_back(std::move(p));
-        left = still_there(stations);
-        details["released"] = {{"stations_checked", stations.size()}, {"stations_left", left}};
+        left = still_there(made);
+        details["released"] = {{"objects_checked", made.size()}, {"objects_left", left}};
     }
-    for (const auto& l : left) s.left_behind.push_back("window station " + l + " still exists");
+    for (const auto& l : left)
+        s.left_behind.push_back(fmt::format("{} {} still exists", l.find('\\') == std::string::npos ? "window station" : "desktop", l));
     s.details = std::move(details);
 
     if (!s.left_behind.empty() && s.reason.empty()) {

@@ -246,6 +246,38 @@ TEST(LaunchPool, JournalWrittenWhileHeldAndGoneAfter) {
     EXPECT_TRUE(gone_within(station, 5s)) << station;
 }
 
+// A standard user's pool (forced here: Wine runs as an administrator): the desktops go on the
+// logon session's station, which is shared, so only the desktop is journaled and only the desktop
+// ends with the pool.
+TEST(LaunchPool, OnTheLogonSessionStationOnlyTheDesktopIsJournaled) {
+    PoolDir dir;
+    auto options = options_for(dir, "session");
+    options.desktop.force_logon_session_station = true;
+    std::string station, desktop;
+    {
+        LaunchPool pool(options);
+        const auto sid = child_sid();
+        auto got = pool.acquire({sid, 512});
+        ASSERT_TRUE(got.lease) << (got.failure ? got.failure->error : "");
+        station = got.lease->placement().station;
+        desktop = got.lease->lp_desktop().substr(station.size() + 1);
+        EXPECT_NE(station.rfind(std::string(kPrivateStationPrefix), 0), 0u) << station << ": a station of our own";
+        EXPECT_EQ(desktop.rfind(std::string(kPrivateStationPrefix), 0), 0u) << desktop << ": not a random name";
+        std::error_code ec;
+        const auto listing = read_pool_journal(dir.path, ec);
+        ASSERT_FALSE(ec);
+        ASSERT_EQ(listing.entries.size(), 1u);
+        EXPECT_EQ(listing.entries[0].entry.object_name, got.lease->lp_desktop());
+        EXPECT_EQ(listing.entries[0].entry.object_kind, ObjectKind::desktop);
+        const auto winsta = open_window_station(station, WINSTA_ENUMDESKTOPS);
+        EXPECT_TRUE(contains(enumerate_desktops(winsta.get()), desktop)) << desktop;
+    }
+    EXPECT_TRUE(dir.files().empty());
+    // The session's station stays (it is not ours); the pool's desktop is gone from it.
+    const auto winsta = open_window_station(station, WINSTA_ENUMDESKTOPS);
+    EXPECT_FALSE(contains(enumerate_desktops(winsta.get()), desktop)) << desktop;
+}
+
 TEST(LaunchPool, RefusedWithoutAPoolOrForAnotherPool) {
     PoolDir dir;
     const auto none = safe_launch_and_wait(pooled_request("nopool"), SafeLaunchOptions{});

@@ -62,7 +62,7 @@ TEST(ReproPrivate, HoldsItsDesktopsReadsThemBackAndReleasesThem) {
     }
     EXPECT_EQ(names.size(), 5u) << "station names must be distinct";
     EXPECT_EQ(d.at("names_distinct"), true);
-    EXPECT_TRUE(d.at("released").at("stations_left").empty()) << d.dump();
+    EXPECT_TRUE(d.at("released").at("objects_left").empty()) << d.dump();
     for (const auto& spec : sc.at("desktops")) {
         const auto station = spec.get<std::string>().substr(0, spec.get<std::string>().find('\\'));
         EXPECT_FALSE(contains(after, station)) << station << " (a child's desktop) outlived the run";

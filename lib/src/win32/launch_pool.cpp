@@ -29,10 +29,18 @@ std::string journal_dir_for(const LaunchPoolOptions& o) {
     return detail::or_throw([](std::error_code& ec, ApiFailure* f) { return pool_journal_dir(ec, f); });
 }
 
+PoolCreateResult not_made(PrivateDesktop& desk, const ApiFailure& failure) {
+    auto findings = desk.findings();
+    desk.close();
+    return create_failed(fmt::format("the pooled private desktop could not be made: {}", failure.describe()), failure,
+                         std::move(findings));
+}
+
 }  // namespace
 
-PrivateDesktopFactory::PrivateDesktopFactory(std::string pool_name, std::string journal_dir)
-    : pool_name_(std::move(pool_name)), journal_dir_(std::move(journal_dir)) {}
+PrivateDesktopFactory::PrivateDesktopFactory(std::string pool_name, std::string journal_dir,
+                                             PrivateDesktopOptions desktop)
+    : pool_name_(std::move(pool_name)), journal_dir_(std::move(journal_dir)), desktop_options_(desktop) {}
 
 PrivateDesktopFactory::~PrivateDesktopFactory() {
     std::vector<std::uint64_t> ids;
@@ -55,6 +63,12 @@ PoolCreateResult PrivateDesktopFactory::create(const PoolKey& key) {
     ApiFailure failure;
     const auto user_sid = own_user_sid(ec, &failure);
     if (ec) return create_failed("the launching user's SID could not be read", failure);
+    // Naming a station is for administrators (CreateWindowStationW's documentation); as
+    // create_private_desktop decides, so does the pool.
+    std::error_code admin_ec;
+    const bool admin = launcher_is_administrator(admin_ec);
+    if (desktop_options_.force_logon_session_station || admin_ec || !admin)
+        return create_on_session_station(key, user_sid);
     const auto hex = random_hex(kNameBytes, ec, &failure);
     if (ec) return create_failed("no random name for the pooled station", failure);
     const auto station = private_station_name(hex);
@@ -77,18 +91,45 @@ PoolCreateResult PrivateDesktopFactory::create(const PoolKey& key) {
     PrivateDesktopSpec spec{key.heap_kb, pool_name_};  // the facts record the pool
     auto desk = create_private_desktop_named(spec, station, key.sid, user_sid, ec, &failure);
     if (ec) {
-        auto findings = desk.findings();
-        desk.close();
         remove_entries(paths);
-        return create_failed(fmt::format("the pooled private desktop could not be made: {}", failure.describe()),
-                             failure, std::move(findings));
+        return not_made(desk, failure);
     }
+    return keep(std::move(desk), std::move(paths));
+}
+
+// A desktop with a random name on the logon session's station. The station is the session's,
+// shared and not ours to end, so only the desktop is journaled; its name is known once the
+// station has been opened, so the entry is written right after creation (a launcher killed in
+// between leaves a desktop that ends with its last handle, as every desktop does).
+PoolCreateResult PrivateDesktopFactory::create_on_session_station(const PoolKey& key, const std::string& user_sid) {
+    std::error_code ec;
+    ApiFailure failure;
+    PrivateDesktopOptions forced = desktop_options_;
+    forced.force_logon_session_station = true;
+    auto desk = create_private_desktop(PrivateDesktopSpec{key.heap_kb, pool_name_}, key.sid, user_sid, forced, ec,
+                                       &failure);
+    if (ec) return not_made(desk, failure);
+    std::vector<std::string> paths;
+    if (!journal_dir_.empty()) {
+        const auto entry = new_pool_journal_entry(ObjectKind::desktop, desk.lp_desktop(), pool_name_, key.sid,
+                                                  key.heap_kb);
+        auto path = write_pool_journal_entry(journal_dir_, entry, ec, &failure);
+        if (ec) {
+            desk.close();
+            return create_failed("the pool journal entry could not be written (the desktop was closed)", failure);
+        }
+        paths.push_back(std::move(path));
+    }
+    return keep(std::move(desk), std::move(paths));
+}
+
+PoolCreateResult PrivateDesktopFactory::keep(PrivateDesktop desk, std::vector<std::string> journal_paths) {
     PoolDesktopCreated created;
     created.lp_desktop = desk.lp_desktop();
     created.findings = desk.findings();
     const std::lock_guard lock(mutex_);
     created.id = next_id_++;
-    held_.emplace(created.id, Held{std::move(desk), std::move(paths), 0});
+    held_.emplace(created.id, Held{std::move(desk), std::move(journal_paths), 0});
     return PoolCreateResult{std::move(created), {}};
 }
 
@@ -161,7 +202,7 @@ void LaunchPool::Lease::release() noexcept {
 LaunchPool::LaunchPool(LaunchPoolOptions options)
     : name_(std::move(options.name)),
       journal_dir_(journal_dir_for(options)),
-      factory_(name_, journal_dir_),
+      factory_(name_, journal_dir_, options.desktop),
       pool_(options.policy, factory_),
       reaper_([this] { reaper_loop(); }) {}
 

@@ -32,8 +32,10 @@ namespace safelaunch::win32 {
 // Thread-safe (the pool calls it one at a time; tests read it from other threads).
 class PrivateDesktopFactory final : public DesktopFactory {
 public:
-    // `journal_dir` empty: no journal (tests of the factory alone).
-    PrivateDesktopFactory(std::string pool_name, std::string journal_dir);
+    // `journal_dir` empty: no journal (tests of the factory alone). `desktop`: as for
+    // create_private_desktop (an administrator's pool names its stations, anyone else's desktops
+    // go on the logon session's station).
+    PrivateDesktopFactory(std::string pool_name, std::string journal_dir, PrivateDesktopOptions desktop = {});
     ~PrivateDesktopFactory() override;  // closes whatever is still open (the pool destroys first)
 
     [[nodiscard]] PoolCreateResult create(const PoolKey& key) override;
@@ -44,7 +46,8 @@ public:
     // Counts one more lease of `id`; returns the count (1 for the desktop's first child).
     std::uint32_t count_lease(std::uint64_t id);
     [[nodiscard]] std::vector<std::string> live_stations() const;
-    // The journal files of the live desktops (two each: station and desktop).
+    // The journal files of the live desktops (two each, station and desktop; one, the desktop, on
+    // the logon session's station).
     [[nodiscard]] std::vector<std::string> journal_files() const;
 
 private:
@@ -55,8 +58,13 @@ private:
     };
     void remove_entries(const std::vector<std::string>& paths) noexcept;
 
+    [[nodiscard]] PoolCreateResult create_on_session_station(const PoolKey& key, const std::string& user_sid);
+    // Holds a created desktop (and its journal files) under a new id.
+    [[nodiscard]] PoolCreateResult keep(PrivateDesktop desk, std::vector<std::string> journal_paths);
+
     const std::string pool_name_;
     const std::string journal_dir_;
+    const PrivateDesktopOptions desktop_options_;
     mutable std::mutex mutex_;
     std::uint64_t next_id_ = 1;
     std::map<std::uint64_t, Held> held_;
@@ -67,6 +75,9 @@ struct LaunchPoolOptions {
     PoolPolicy policy;
     // Where the journal goes: nullopt = pool_journal_dir(); "" = no journal.
     std::optional<std::string> journal_dir;
+    // Which station the desktops go on (PrivateDesktopOptions: the logon session's even for an
+    // administrator, for tests).
+    PrivateDesktopOptions desktop{};
 };
 
 // A named pool with its reaper. Thread-safe. Must outlive its leases (a SafeChild holding one).
