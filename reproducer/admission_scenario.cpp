@@ -59,20 +59,7 @@ ScenarioResult run_admission(const Ctx& c) {
                                                  "its user-handle table crashes wineserver), so no launch would be "
                                                  "held: stopped before creating anything",
                                                  *c.wine));
-    {
-        std::error_code uec;
-        ApiFailure uf;
-        const auto* u = w::user32(uec, &uf);
-        if (!u) return skipped(std::move(s), "cannot bound desktop heap here: " + uf.describe());
-        if (!u->CreateDesktopExW)
-            return skipped(std::move(s), "cannot bound desktop heap here: user32.dll does not export CreateDesktopExW");
-    }
-    if (!file_exists(c.probe)) return missing_probe(std::move(s), c);
-    if (!file_exists(c.filler)) {
-        s.outcome = Outcome::error;
-        s.reason = fmt::format("the filler program is missing: {} (build the deskheap-filler target)", c.filler);
-        return s;
-    }
+    if (auto refused = fill_preconditions(s, c, true)) return std::move(*refused);
     auto station = open_station(s, "admission");
     if (!station) return s;
     const std::string desk_name = object_prefix() + "admission";

@@ -71,6 +71,11 @@ void read_events(const Ctx& c, PhaseRecord& p);
 [[nodiscard]] ScenarioResult setup_error(ScenarioResult s, const ApiFailure& failure);
 [[nodiscard]] ScenarioResult missing_probe(ScenarioResult s, const Ctx& c);
 [[nodiscard]] ScenarioResult skipped(ScenarioResult s, std::string reason);
+// What a scenario that fills a bounded desktop needs before it makes anything: CreateDesktopExW
+// (unless `need_bounded_heap` is false), the probe and the filler. nullopt: all there; else `s`
+// finished as a skip (77) or a setup error.
+[[nodiscard]] std::optional<ScenarioResult> fill_preconditions(ScenarioResult& s, const Ctx& c,
+                                                               bool need_bounded_heap);
 // Outcome and reason from the phases, unless a reason (error, skip) was already set.
 void finish(ScenarioResult& s);
 // The unnamed station for `scenario`; nullopt: `s` holds the refusal (77) or the setup error.

@@ -311,6 +311,24 @@ void finish(ScenarioResult& s) {
     s.reason = fmt::format("{}", fmt::join(problems, "; "));
 }
 
+std::optional<ScenarioResult> fill_preconditions(ScenarioResult& s, const Ctx& c, bool need_bounded_heap) {
+    if (need_bounded_heap) {
+        std::error_code uec;
+        ApiFailure uf;
+        const auto* u = w::user32(uec, &uf);
+        if (!u) return skipped(std::move(s), "cannot bound desktop heap here: " + uf.describe());
+        if (!u->CreateDesktopExW)
+            return skipped(std::move(s), "cannot bound desktop heap here: user32.dll does not export CreateDesktopExW");
+    }
+    if (!file_exists(c.probe)) return missing_probe(std::move(s), c);
+    if (!file_exists(c.filler)) {
+        s.outcome = Outcome::error;
+        s.reason = fmt::format("the filler program is missing: {} (build the deskheap-filler target)", c.filler);
+        return std::move(s);
+    }
+    return std::nullopt;
+}
+
 ScenarioResult skipped(ScenarioResult s, std::string reason) {
     s.outcome = Outcome::skipped;
     s.reason = std::move(reason);
@@ -367,20 +385,7 @@ ScenarioResult run_heap(const Ctx& c) {
         return skipped(std::move(s), fmt::format("Wine {} has no desktop heap to exhaust (and filling its user-handle "
                                                  "table crashes wineserver): stopped before creating anything",
                                                  *c.wine));
-    if (!wine_mechanics) {
-        std::error_code uec;
-        ApiFailure uf;
-        const auto* u = w::user32(uec, &uf);
-        if (!u) return skipped(std::move(s), "cannot bound desktop heap here: " + uf.describe());
-        if (!u->CreateDesktopExW)
-            return skipped(std::move(s), "cannot bound desktop heap here: user32.dll does not export CreateDesktopExW");
-    }
-    if (!file_exists(c.probe)) return missing_probe(std::move(s), c);
-    if (!file_exists(c.filler)) {
-        s.outcome = Outcome::error;
-        s.reason = fmt::format("the filler program is missing: {} (build the deskheap-filler target)", c.filler);
-        return s;
-    }
+    if (auto refused = fill_preconditions(s, c, !wine_mechanics)) return std::move(*refused);
 
     auto station = open_station(s, "heap");
     if (!station) return s;

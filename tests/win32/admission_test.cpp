@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <iostream>
 #include <thread>
 #include <vector>
 
@@ -98,7 +99,10 @@ TEST(Admission, HoldsUntilTheSourceMakesRoomThenStarts) {
         o.admission = policy(30s);
         o.headroom = &source;
         std::vector<AdmissionWait> announced;
-        o.admission_announce = [&](const AdmissionWait& w) { announced.push_back(w); };
+        o.admission_announce = [&](const AdmissionWait& w) {
+            announced.push_back(w);
+            std::cout << "  announced: " << describe(w, "the test desktop") << std::endl;  // shown by the demo
+        };
         std::atomic<std::uint64_t> opened_at{0};
         std::thread releaser([&] {
             while (source.reads < 3) std::this_thread::sleep_for(5ms);
@@ -125,6 +129,8 @@ TEST(Admission, HoldsUntilTheSourceMakesRoomThenStarts) {
         // Created after the room was made, not before (FILETIME ticks of the same system clock).
         EXPECT_GE(created, opened_at.load());
         EXPECT_FALSE(out.not_started);
+        std::cout << "  admitted after " << out.admission->waits << " waits; the child was created after the source "
+                  << "made room and exited " << out.exit_code.value_or(0) << std::endl;
     }
 }
 

@@ -13,6 +13,7 @@
 #include "safelaunch/win32/user_object.hpp"
 
 #include "grant_journal_support.hpp"
+#include "station_watch.hpp"
 #include "test_support.hpp"
 #include "tool_run.hpp"
 
@@ -40,19 +41,8 @@ std::string child_sid() {
     return sid;
 }
 
-bool contains(const std::vector<std::string>& v, const std::string& s) {
-    return std::find(v.begin(), v.end(), s) != v.end();
-}
-
-// A station can outlive the last handle by a moment (wineserver closes a used desktop a second late).
-bool gone_within(const std::string& station, std::chrono::milliseconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (contains(enumerate_window_stations(), station)) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::sleep_for(50ms);
-    }
-    return true;
-}
+using test::contains;
+using test::gone_within;
 
 std::string station_of(const std::string& lp_desktop) { return lp_desktop.substr(0, lp_desktop.find('\\')); }
 

@@ -12,6 +12,7 @@
 #include "safelaunch/win32/token.hpp"
 #include "safelaunch/win32/user_object.hpp"
 
+#include "station_watch.hpp"
 #include "test_support.hpp"
 
 #include <boost/nowide/convert.hpp>
@@ -49,19 +50,8 @@ Sids own_sids() {
     return s;
 }
 
-bool contains(const std::vector<std::string>& v, const std::string& s) {
-    return std::find(v.begin(), v.end(), s) != v.end();
-}
-
-// A station can outlive our handle by a moment (wineserver closes a used desktop a second late).
-bool gone_within(const std::string& station, std::chrono::milliseconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (contains(enumerate_window_stations(), station)) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::sleep_for(50ms);
-    }
-    return true;
-}
+using test::contains;
+using test::gone_within;
 
 TEST(RandomName, HexOfTheAskedLengthAndNeverTheSame) {
     const auto a = random_hex(16);

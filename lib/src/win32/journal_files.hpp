@@ -4,7 +4,12 @@
 #pragma once
 
 #include "safelaunch/error.hpp"
+#include "safelaunch/grant_journal.hpp"
+#include "safelaunch/grant_share.hpp"
+#include "safelaunch/win32/grant_journal.hpp"
+#include "win32/api_failure.hpp"
 
+#include <fmt/format.h>
 #include <windows.h>
 
 #include <cstdint>
@@ -43,5 +48,40 @@ void remove_journal_file(const std::string& path, std::error_code& ec, ApiFailur
 // `owner`: the file's owner SID, read from the same handle.
 [[nodiscard]] std::string read_journal_file(const std::wstring& path, DWORD& error,
                                             std::optional<std::string>* owner = nullptr);
+
+// Every "*.json" of `dir` as a listing (GrantJournalListing, PoolJournalListing): `parse(text,
+// error)` gives the entry or nullopt with `error`; an unreadable or invalid file, or one whose id
+// is not its file name, goes to `corrupt`; a file removed while listed is skipped. Each entry's
+// trust is decided on its file's owner (read through the same handle) against the caller.
+template <class Listing, class Parse>
+Listing read_journal_listing(const std::string& dir, Parse parse, std::error_code& ec, ApiFailure* failure) {
+    ec.clear();
+    Listing listing;
+    const auto wdir = widen(dir);
+    const auto names = list_journal_files(wdir, ec, failure);
+    if (ec) return listing;
+    const auto caller = current_user_sid();
+    for (const auto& name : names) {
+        const auto path = wdir + L"\\" + name;
+        DWORD e = ERROR_SUCCESS;
+        std::optional<std::string> owner;
+        const auto text = read_journal_file(path, e, &owner);
+        if (e == ERROR_FILE_NOT_FOUND) continue;  // taken back while we listed
+        if (e != ERROR_SUCCESS) {
+            listing.corrupt.push_back({narrow(path), fmt::format("cannot be read: {} {}", e, win32_error_name(e))});
+            continue;
+        }
+        std::string error;
+        auto entry = parse(text, error);
+        const auto stem = narrow(name.substr(0, name.size() - kGrantJournalSuffix.size()));
+        if (entry && entry->id != stem) {
+            entry.reset();
+            error = fmt::format("field 'id': '{}' is not the file's name", stem);
+        }
+        if (!entry) listing.corrupt.push_back({narrow(path), error});
+        else listing.entries.push_back({narrow(path), std::move(*entry), owner, decide_entry_trust(owner, caller)});
+    }
+    return listing;
+}
 
 }  // namespace safelaunch::win32::detail

@@ -61,32 +61,9 @@ void remove_pool_journal_entry(const std::string& path, std::error_code& ec, Api
 }
 
 PoolJournalListing read_pool_journal(const std::string& dir, std::error_code& ec, ApiFailure* failure) {
-    PoolJournalListing listing;
-    const auto wdir = widen(dir);
-    const auto names = detail::list_journal_files(wdir, ec, failure);
-    if (ec) return listing;
-    const auto caller = current_user_sid();
-    for (const auto& name : names) {
-        const auto path = wdir + L"\\" + name;
-        DWORD e = ERROR_SUCCESS;
-        std::optional<std::string> owner;
-        const auto text = detail::read_journal_file(path, e, &owner);
-        if (e == ERROR_FILE_NOT_FOUND) continue;  // its pool removed it while we listed
-        if (e != ERROR_SUCCESS) {
-            listing.corrupt.push_back({narrow(path), fmt::format("cannot be read: {} {}", e, win32_error_name(e))});
-            continue;
-        }
-        std::string error;
-        auto entry = parse_pool_journal_entry(text, error);
-        const auto stem = narrow(name.substr(0, name.size() - kGrantJournalSuffix.size()));
-        if (entry && entry->id != stem) {
-            entry.reset();
-            error = fmt::format("field 'id': '{}' is not the file's name", stem);
-        }
-        if (!entry) listing.corrupt.push_back({narrow(path), error});
-        else listing.entries.push_back({narrow(path), std::move(*entry), owner, decide_entry_trust(owner, caller)});
-    }
-    return listing;
+    return detail::read_journal_listing<PoolJournalListing>(
+        dir, [](const std::string& text, std::string& error) { return parse_pool_journal_entry(text, error); }, ec,
+        failure);
 }
 
 PoolObjectFacts gather_pool_object_facts(const PoolJournalEntry& entry) {
