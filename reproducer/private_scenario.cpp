@@ -1,5 +1,6 @@
 // The private scenario (issue 8 part 5): safelaunch's private desktops (win32/private_desktop.hpp),
-// each a station "safelaunch-<32 hex>" of its own with a bounded heap and set DACLs.
+// with a bounded heap and set DACLs: for an administrator each on a station "safelaunch-<32 hex>"
+// of its own, for anyone else a desktop "safelaunch-<32 hex>" on the logon session's station.
 //   - N of them held at once at 512 KB, and N at the smallest heap CreateDesktopExW accepts (found
 //     by trying descending sizes), with UOI_HEAPSIZE and the DACLs read back for each;
 //   - the launcher's own desktop untouched: its UOI_HEAPSIZE and a canary allocation on it

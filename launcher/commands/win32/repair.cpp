@@ -156,7 +156,8 @@ void add_repair(CLI::App& app, Command& cmd) {
                                          "else the per-user %LOCALAPPDATA%\\safelaunch\\grants)");
     sub->add_flag("--json", o->json, "the report as JSON on stdout");
     sub->footer("Exit status: 0 nothing left to repair or all repaired, 1 some grant could not be repaired (listed; "
-                "also a pooled station or desktop that outlived its launcher, named with what keeps it), "
+                "also a pooled station or desktop that outlived its launcher: a process still holds it, which "
+                "repair cannot name; it goes when that process ends), "
                 "2 bad usage or the journal could not be read.");
     sub->callback([&cmd, o] { cmd.run = [o] { return run_repair(*o); }; });
 }

@@ -10,8 +10,9 @@
 // caller uses it). So when a launcher is killed (TerminateProcess, crash, Ctrl+C that ends the
 // process), its handles close and its pooled stations and desktops vanish by themselves, unless a
 // child started on them still runs, or another process holds a handle (inherited, duplicated or
-// opened). Then repair can do only two things: name the processes that keep the object alive
-// (ending them frees it), and remove entries whose objects are gone. Names are per session:
+// opened). Then repair can do only two things: say the object is held (ending its holders frees
+// it; the Win32 side cannot list them: no documented API gives a station's processes), and
+// remove entries whose objects are gone. Names are per session:
 // "sl-xyz" in session 1 is not "sl-xyz" in session 2, so an object is looked up only in the
 // session its launcher ran in.
 //
@@ -125,7 +126,7 @@ struct PoolRepairStep {
 // The decision for one entry. A held object keeps its entry: the entry is the only record that
 // the object is a pool's leftover, and the next repair drops it once the holders have ended. A
 // held object needs attention (it still takes session view space and desktop heap) though repair
-// cannot free it: the report names the processes to end.
+// cannot free it: the report names the processes to end when they were gathered (PoolObjectFacts::users).
 [[nodiscard]] PoolRepairStep decide_pool_entry(const PoolJournalEntry& entry, const PoolEntryFacts& facts,
                                                std::uint32_t current_session_id);
 

@@ -29,7 +29,8 @@ std::string users_text(const PoolObjectFacts& o) {
     }
     if (text.empty())
         text = o.users_complete ? "no process found using it (a handle held by a service or the kernel?)"
-                                : "no process found using it, but some processes could not be inspected";
+                                : "processes not named here (none could be listed: the usual holders are the "
+                                  "launcher's children still running)";
     else if (!o.users_complete)
         text += " (some processes could not be inspected: there may be more)";
     return text;
