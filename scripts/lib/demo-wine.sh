@@ -61,15 +61,14 @@ echo "        Wine has no CreateDesktopExW, so the heap bound is reported missin
 echo "        on Windows the desktop's heap is the KB asked for, read back with UOI_HEAPSIZE"
 wshow "$win" run --private-desktop -- "$children/child_exit.exe" 0
 echo "        pooled: three launches in sequence share one desktop (lease 1, then reused 2 and 3)"
-wshow "$win" run --private-desktop=512 --pool demo --repeat 3 --json -- "$children/child_exit.exe" 0 |
-  grep -o '"lease_number":[0-9]*,"leases":[0-9]*\|"reused":[a-z]*\|"status":[0-9]*' | tr '\n' ' ' | sed 's/^/        /'
-echo
 wshow "$win" run --private-desktop=512 --pool demo --repeat 3 -- "$children/child_exit.exe" 0
-echo "        admission: a trial allocation on the target desktop before the launch (Wine has room:"
-echo "        admitted at once)"
-wshow "$win" run --hold-for-headroom=5 --need-kb 64 -- "$children/child_exit.exe" 0
+echo "        admission: a trial allocation (safelaunch-probe --alloc-kb 64) on the target desktop"
+echo "        before the launch; Wine has room, so it is admitted at once (run --json's admission):"
+"$wine" "$win" run --hold-for-headroom=5 --need-kb 64 --json -- "$children/child_exit.exe" 0 2>/dev/null |
+  sed -n '/"admission"/,/}/p' | sed 's/^/      /' || true
 echo "        the hold itself, through an injected headroom source that makes room after three reads"
-echo "        (a Win32 test under Wine: Wine's desktops never fill, so only an injected source can hold)"
+echo "        (a Win32 test under Wine, run twice: with check fast, then none; Wine's desktops never"
+echo "        fill, so only an injected source can hold a launch here)"
 "$wine" "$children/safelaunch_win32_tests.exe" --gtest_filter=Admission.HoldsUntilTheSourceMakesRoomThenStarts \
   2>&1 | grep -E 'announced|admitted|PASSED|FAILED' | sed 's/^/        /' || true
 
