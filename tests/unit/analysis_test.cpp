@@ -12,8 +12,6 @@
 namespace safelaunch {
 namespace {
 
-Snapshot load(const std::string& name) { return test::load_snapshot(name); }
-
 bool has(const std::vector<Finding>& findings, const std::string& id, Severity severity) {
     return std::any_of(findings.begin(), findings.end(),
                        [&](const Finding& f) { return f.id == id && f.severity == severity; });
@@ -25,7 +23,7 @@ const RankedCause& top(const Analysis& a) {
 }
 
 TEST(Analysis, ServiceHeapExhaustionIsDecidedByEvent243) {
-    const auto a = analyze(load("service-heap-exhausted.json"));
+    const auto a = analyze(test::load_snapshot("service-heap-exhausted.json"));
     EXPECT_NE(a.verdict, Verdict::blocked);
     EXPECT_FALSE(has(a.preflight, "acl.desktop.missing_rights", Severity::error));
     EXPECT_EQ(top(a).id, CauseId::desktop_heap);
@@ -34,7 +32,7 @@ TEST(Analysis, ServiceHeapExhaustionIsDecidedByEvent243) {
 }
 
 TEST(Analysis, EventsBeforeTheLaunchDoNotDecideTheHeap) {
-    auto s = load("service-heap-exhausted.json");
+    auto s = test::load_snapshot("service-heap-exhausted.json");
     s.exit->started_utc = "2026-11-20T08:14:00Z";  // event 243 was logged at 08:13:58
     const auto a = analyze(s);
     EXPECT_NE(top(a).likelihood, Likelihood::decided);
@@ -45,7 +43,7 @@ TEST(Analysis, EventsBeforeTheLaunchDoNotDecideTheHeap) {
 // D12 / M8: EvtRender's SystemTime has 7 fractional digits; a launch's start may have none. An
 // event in the same second as the start, after it, is this launch's.
 TEST(Analysis, EventInTheSameSecondAsTheLaunchDecidesTheHeap) {
-    auto s = load("service-heap-exhausted.json");
+    auto s = test::load_snapshot("service-heap-exhausted.json");
     s.system.events->front().time_utc = "2026-11-20T08:13:58.5000000Z";
     s.exit->started_utc = "2026-11-20T08:13:58Z";
     EXPECT_EQ(top(analyze(s)).likelihood, Likelihood::decided);
@@ -60,7 +58,7 @@ TEST(Analysis, EventInTheSameSecondAsTheLaunchDecidesTheHeap) {
 }
 
 TEST(Analysis, RunAsIntoWinSta0WithoutTheLogonSidIsBlockedAndDecidedAsAccess) {
-    const auto a = analyze(load("runas-winsta0-denied.json"));
+    const auto a = analyze(test::load_snapshot("runas-winsta0-denied.json"));
     EXPECT_EQ(a.verdict, Verdict::blocked);
     // No ACE matches the token: even user32's MAXIMUM_ALLOWED open would be granted nothing.
     EXPECT_TRUE(has(a.preflight, "acl.station.no_access", Severity::error));
@@ -76,7 +74,7 @@ TEST(Analysis, RunAsIntoWinSta0WithoutTheLogonSidIsBlockedAndDecidedAsAccess) {
 // Found by fuzz_analyze (tests/fuzz/regressions/analyze/station_name_with_line_break): Windows
 // object names may hold control characters, and a snapshot may say anything.
 TEST(Analysis, ObjectNamesWithControlCharactersKeepEveryLineOneLine) {
-    auto s = load("runas-winsta0-denied.json");
+    auto s = test::load_snapshot("runas-winsta0-denied.json");
     s.target.station = "Win\nSta0";
     s.target.desktop = "Def\rault\x7f";
     const auto a = analyze(s);
@@ -103,7 +101,7 @@ TEST(Analysis, ObjectNamesWithControlCharactersKeepEveryLineOneLine) {
 }
 
 TEST(Analysis, MissingNamedDesktopBlocksBeforeLaunch) {
-    const auto a = analyze(load("missing-desktop.json"));
+    const auto a = analyze(test::load_snapshot("missing-desktop.json"));
     EXPECT_EQ(a.verdict, Verdict::blocked);
     EXPECT_TRUE(has(a.preflight, "desktop.desktop.missing", Severity::error));
     EXPECT_FALSE(a.diagnosis.has_value());
@@ -111,27 +109,27 @@ TEST(Analysis, MissingNamedDesktopBlocksBeforeLaunch) {
 }
 
 TEST(Analysis, HealthyInteractiveLaunchIsOk) {
-    const auto a = analyze(load("healthy-interactive.json"));
+    const auto a = analyze(test::load_snapshot("healthy-interactive.json"));
     EXPECT_EQ(a.verdict, Verdict::ok);
     ASSERT_TRUE(a.diagnosis.has_value());
     EXPECT_TRUE(a.diagnosis->causes.empty());
 }
 
 TEST(Analysis, LookAlikeExitIsNotADesktopProblem) {
-    const auto a = analyze(load("lookalike-dll-not-found.json"));
+    const auto a = analyze(test::load_snapshot("lookalike-dll-not-found.json"));
     EXPECT_EQ(top(a).id, CauseId::not_dll_init);
     EXPECT_EQ(a.diagnosis->find(CauseId::desktop_heap), nullptr);
 }
 
 TEST(Analysis, WineObjectsWithoutSecurityAreNotRestricted) {
-    const auto a = analyze(load("wine-no-sd.json"));
+    const auto a = analyze(test::load_snapshot("wine-no-sd.json"));
     EXPECT_EQ(a.verdict, Verdict::ok);
     EXPECT_TRUE(has(a.preflight, "acl.station.no_security", Severity::info));
     EXPECT_TRUE(has(a.preflight, "heap.desktop.size_unknown", Severity::info));
 }
 
 TEST(Analysis, RealAccessCheckResultOverridesTheOfflineModel) {
-    auto s = load("service-heap-exhausted.json");
+    auto s = test::load_snapshot("service-heap-exhausted.json");
     // The SDDL grants the logon SID everything, but the real AccessCheck said no.
     s.target.desktop_facts.access_granted = 0x1;
     s.target.desktop_facts.access_maximum = 0x1;
@@ -150,7 +148,7 @@ TEST(Analysis, RealAccessCheckResultOverridesTheOfflineModel) {
 
 // M3: user32 opens the desktop with MAXIMUM_ALLOWED; only an open granted nothing blocks.
 TEST(Analysis, OnlyAnOpenGrantedNothingBlocks) {
-    auto s = load("service-heap-exhausted.json");
+    auto s = test::load_snapshot("service-heap-exhausted.json");
     s.exit.reset();
     auto& d = s.target.desktop_facts;
     d.access_granted = 0x0;
@@ -191,7 +189,7 @@ TEST(Analysis, OnlyAnOpenGrantedNothingBlocks) {
 
 // The offline model asks for MAXIMUM_ALLOWED as well: a DACL that grants some rights warns.
 TEST(Analysis, OfflineModelBlocksOnlyWhenTheSddlGrantsNothing) {
-    auto s = load("runas-winsta0-denied.json");
+    auto s = test::load_snapshot("runas-winsta0-denied.json");
     s.exit.reset();
     s.target.desktop_facts.sddl = "O:SYG:SYD:P(A;;0x20041;;;S-1-5-5-0-9001)(A;;0xf01ff;;;SY)";  // read only
     const auto a = analyze(s);
@@ -201,7 +199,7 @@ TEST(Analysis, OfflineModelBlocksOnlyWhenTheSddlGrantsNothing) {
 
 // M2: with the S: part in the SDDL the offline model sees the object's own integrity label.
 TEST(Analysis, IntegrityLabelInTheSddlDecidesForALowIntegrityToken) {
-    auto s = load("healthy-interactive.json");
+    auto s = test::load_snapshot("healthy-interactive.json");
     s.exit.reset();
     s.token.integrity_sid = "S-1-16-4096";  // Low
     auto& d = s.target.desktop_facts;
@@ -220,7 +218,7 @@ TEST(Analysis, IntegrityLabelInTheSddlDecidesForALowIntegrityToken) {
 
 // m12: the launcher needs WRITE_DAC to grant; WinSta0 gives it to SYSTEM and the owner only.
 TEST(Analysis, StationRemedyDoesNotPromiseTheGrant) {
-    const auto a = analyze(load("runas-winsta0-denied.json"));
+    const auto a = analyze(test::load_snapshot("runas-winsta0-denied.json"));
     for (const auto& f : a.preflight) {
         if (f.id == "acl.station.no_access") {
             EXPECT_NE(f.remedy.find("if the launcher may change the station's DACL (WRITE_DAC"), std::string::npos)
@@ -234,7 +232,7 @@ TEST(Analysis, StationRemedyDoesNotPromiseTheGrant) {
 
 // m7: a desktop whose station could not be opened is not known to exist, nor to be missing.
 TEST(Analysis, DesktopOfAnUnopenableStationIsUncheckedNotMissing) {
-    auto s = load("runas-winsta0-denied.json");
+    auto s = test::load_snapshot("runas-winsta0-denied.json");
     s.target.desktop_facts = UserObjectFacts{};
     s.target.desktop_facts.name = "Default";
     s.target.desktop_facts.exists_known = false;
@@ -249,14 +247,14 @@ TEST(Analysis, DesktopOfAnUnopenableStationIsUncheckedNotMissing) {
 }
 
 TEST(Analysis, InvalidSpecIsBlockingWithTheReason) {
-    auto s = load("healthy-interactive.json");
+    auto s = test::load_snapshot("healthy-interactive.json");
     s.target.spec = "WinSta0/Default";
     const auto a = analyze(s);
     EXPECT_TRUE(has(a.preflight, "desktop.spec.invalid", Severity::error));
 }
 
 TEST(Analysis, HiddenStationThatDoesNotExistYetIsOnlyInformation) {
-    auto s = load("service-heap-exhausted.json");
+    auto s = test::load_snapshot("service-heap-exhausted.json");
     s.target.spec = "";
     s.target.station_facts.exists = false;
     s.target.desktop_facts.exists = false;
@@ -267,7 +265,7 @@ TEST(Analysis, HiddenStationThatDoesNotExistYetIsOnlyInformation) {
 }
 
 TEST(Analysis, SmallNoninteractiveHeapWarnsAgainstExpectedLoad) {
-    auto s = load("service-heap-exhausted.json");
+    auto s = test::load_snapshot("service-heap-exhausted.json");
     s.exit.reset();
     EXPECT_FALSE(has(analyze(s).preflight, "heap.desktop.small", Severity::warning));
     const auto a = analyze(s, AnalysisOptions{200});  // 768 KB holds ~109 processes
@@ -298,7 +296,7 @@ TEST(Analysis, PostMortemForDllInitAndNtStatusErrorsOnly) {
 }
 
 TEST(Analysis, FailedCanaryBlocks) {
-    auto s = load("healthy-interactive.json");
+    auto s = test::load_snapshot("healthy-interactive.json");
     s.exit.reset();
     s.canary = CanaryFacts{0xC0000142, 0, false, "probe exited 0xC0000142"};
     EXPECT_TRUE(has(analyze(s).preflight, "canary.failed", Severity::error));
@@ -310,7 +308,7 @@ TEST(Analysis, FailedCanaryBlocks) {
 
 // M9: a canary that could not run learnt nothing about the desktop.
 TEST(Analysis, CanaryThatCouldNotRunIsAWarningNotAFailure) {
-    auto s = load("healthy-interactive.json");
+    auto s = test::load_snapshot("healthy-interactive.json");
     s.exit.reset();
     CanaryFacts c{0xFFFFFFFFu, 0, false, "canary not run: CreateProcessW(safelaunch-probe.exe) failed: not found"};
     c.ran = false;
@@ -323,7 +321,7 @@ TEST(Analysis, CanaryThatCouldNotRunIsAWarningNotAFailure) {
     EXPECT_TRUE(has(analyze(s).preflight, "canary.not_run", Severity::warning));
 
     // After a death, a canary that did not run gives the heap ranking nothing.
-    s = load("service-heap-exhausted.json");
+    s = test::load_snapshot("service-heap-exhausted.json");
     s.system.events = std::vector<EventFacts>{};
     s.canary = c;
     EXPECT_FALSE(diagnosis_input(s, {}).heap->canary_started.has_value());
@@ -331,7 +329,7 @@ TEST(Analysis, CanaryThatCouldNotRunIsAWarningNotAFailure) {
 
 // M9: the per-process USER handle quota (probe exit 6) is not the desktop heap.
 TEST(Analysis, CanaryAtTheHandleQuotaIsInconclusive) {
-    auto s = load("healthy-interactive.json");
+    auto s = test::load_snapshot("healthy-interactive.json");
     s.exit.reset();
     CanaryFacts c{6, 8000, false, "safelaunch-probe --alloc-kb 8000 exited 6"};
     c.report = R"({"probe":"safelaunch-probe","version":1,"result":"handle_quota","exit_code":6,)"
@@ -347,7 +345,7 @@ TEST(Analysis, CanaryAtTheHandleQuotaIsInconclusive) {
     EXPECT_NE(it->remedy.find("at most 3906"), std::string::npos) << it->remedy;
     EXPECT_NE(it->evidence.find("handle_quota"), std::string::npos) << "the probe's report is kept";
 
-    s = load("service-heap-exhausted.json");
+    s = test::load_snapshot("service-heap-exhausted.json");
     s.canary = c;
     const auto in = diagnosis_input(s, {});
     ASSERT_TRUE(in.heap);

@@ -8,14 +8,14 @@
 namespace safelaunch {
 namespace {
 
-std::vector<Finding> sample() {
+std::vector<Finding> sample_findings() {
     return {{"acl.desktop.missing_rights", Severity::error, "denied", {}, {}},
             {"heap.desktop.small", Severity::warning, "small", {}, {}},
             {"desktop.desktop.missing", Severity::error, "missing", {}, {}}};
 }
 
 TEST(ConnectRules, NeverDropsAclAndHeapFindingsToInfo) {
-    const auto out = apply_connect_facts(sample(), {ConnectVerdict::never, ""});
+    const auto out = apply_connect_facts(sample_findings(), {ConnectVerdict::never, ""});
     EXPECT_EQ(out[0].severity, Severity::info);
     EXPECT_NE(out[0].message.find("does not load user32 at start"), std::string::npos);
     EXPECT_EQ(out[1].severity, Severity::info);
@@ -25,7 +25,7 @@ TEST(ConnectRules, NeverDropsAclAndHeapFindingsToInfo) {
 
 TEST(ConnectRules, ConnectingChildKeepsFindings) {
     for (auto v : {ConnectVerdict::connects_at_init, ConnectVerdict::delay_loaded}) {
-        const auto out = apply_connect_facts(sample(), {v, "a.exe -> user32.dll"});
+        const auto out = apply_connect_facts(sample_findings(), {v, "a.exe -> user32.dll"});
         EXPECT_EQ(out[0].severity, Severity::error);
         EXPECT_EQ(out[1].severity, Severity::warning);
     }

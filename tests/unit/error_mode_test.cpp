@@ -150,18 +150,18 @@ TEST(ErrorModeJson, ExitErrorModeRoundTrips) {
     EXPECT_EQ(round_trip(s).exit->error_mode, 0x8003u);
 }
 
-const Finding* find(const std::vector<Finding>& fs, std::string_view id) {
+const Finding* find_id(const std::vector<Finding>& fs, std::string_view id) {
     const auto it = std::find_if(fs.begin(), fs.end(), [&](const Finding& f) { return f.id == id; });
     return it == fs.end() ? nullptr : &*it;
 }
 
 TEST(ErrorModeAnalysis, OneInfoLineOnTheMachineMode) {
     Snapshot s;
-    EXPECT_FALSE(find(analyze(s).preflight, "system.hard_error_mode")) << "not gathered: no line";
+    EXPECT_FALSE(find_id(analyze(s).preflight, "system.hard_error_mode")) << "not gathered: no line";
 
     s.system.hard_error_mode = HardErrorModeFacts{};
     auto a = analyze(s);
-    const auto* f = find(a.preflight, "system.hard_error_mode");
+    const auto* f = find_id(a.preflight, "system.hard_error_mode");
     ASSERT_TRUE(f);
     EXPECT_EQ(f->severity, Severity::info);
     EXPECT_NE(f->message.find("not set (0)"), std::string::npos) << f->message;
@@ -173,20 +173,20 @@ TEST(ErrorModeAnalysis, OneInfoLineOnTheMachineMode) {
 
     s.system.hard_error_mode->value = 2;
     a = analyze(s);  // kept: `f` points into it
-    f = find(a.preflight, "system.hard_error_mode");
+    f = find_id(a.preflight, "system.hard_error_mode");
     ASSERT_TRUE(f);
     EXPECT_NE(f->message.find("event 26"), std::string::npos) << f->message;
     EXPECT_NE(f->message.find("answered automatically"), std::string::npos) << f->message;
 
     s.system.hard_error_mode->value = 1;
     a = analyze(s);  // kept: `f` points into it
-    f = find(a.preflight, "system.hard_error_mode");
+    f = find_id(a.preflight, "system.hard_error_mode");
     ASSERT_TRUE(f);
     EXPECT_NE(f->message.find("still waits"), std::string::npos) << f->message;
 
     s.system.hard_error_mode = HardErrorModeFacts{std::nullopt, "RegOpenKeyExW on X failed: 5"};
     a = analyze(s);  // kept: `f` points into it
-    f = find(a.preflight, "system.hard_error_mode");
+    f = find_id(a.preflight, "system.hard_error_mode");
     ASSERT_TRUE(f);
     EXPECT_NE(f->message.find("could not be read"), std::string::npos) << f->message;
     EXPECT_EQ(f->evidence, "RegOpenKeyExW on X failed: 5");

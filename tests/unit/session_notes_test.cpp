@@ -11,7 +11,7 @@
 namespace safelaunch {
 namespace {
 
-const Finding* find(const std::vector<Finding>& findings, std::string_view id) {
+const Finding* find_id(const std::vector<Finding>& findings, std::string_view id) {
     const auto it = std::find_if(findings.begin(), findings.end(), [&](const Finding& f) { return f.id == id; });
     return it == findings.end() ? nullptr : &*it;
 }
@@ -123,12 +123,12 @@ TEST(SessionNotes, AnUnopenableWinSta0IsSaidAndNoGrantIsSuggestedOnIt) {
     s.launcher = l;
 
     const auto a = analyze(s);
-    const auto* note = find(a.preflight, "launcher.winsta0.unopenable");
+    const auto* note = find_id(a.preflight, "launcher.winsta0.unopenable");
     ASSERT_NE(note, nullptr);
     EXPECT_EQ(note->severity, Severity::info);
     EXPECT_NE(note->message.find("headed for it"), std::string::npos) << note->message;
     EXPECT_EQ(note->evidence, *st.open_error);
-    const auto* acl = find(a.preflight, "acl.station.no_access");
+    const auto* acl = find_id(a.preflight, "acl.station.no_access");
     ASSERT_NE(acl, nullptr);
     EXPECT_EQ(acl->remedy.find("run --grant"), std::string::npos) << acl->remedy;
     EXPECT_NE(acl->remedy.find("safelaunch cannot open window station WinSta0 itself"), std::string::npos) << acl->remedy;
@@ -137,7 +137,7 @@ TEST(SessionNotes, AnUnopenableWinSta0IsSaidAndNoGrantIsSuggestedOnIt) {
     st.open_error.reset();
     st.sddl = "O:SYG:SYD:(A;;0x37f;;;SY)";
     const auto b = analyze(s);
-    const auto* granted = find(b.preflight, "acl.station.no_access");
+    const auto* granted = find_id(b.preflight, "acl.station.no_access");
     ASSERT_NE(granted, nullptr);
     EXPECT_NE(granted->remedy.find("run --grant"), std::string::npos) << granted->remedy;
 }

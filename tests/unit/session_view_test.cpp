@@ -201,10 +201,10 @@ TEST(SessionViewJson, ANegativeFigureIsRefused) {
 
 // Analysis ----------------------------------------------------------------------------------------
 
-bool has(const Analysis& a, const std::string& id) {
+bool has_id(const Analysis& a, const std::string& id) {
     return std::any_of(a.preflight.begin(), a.preflight.end(), [&](const Finding& f) { return f.id == id; });
 }
-const Finding& get(const Analysis& a, const std::string& id) {
+const Finding& get_id(const Analysis& a, const std::string& id) {
     return *std::find_if(a.preflight.begin(), a.preflight.end(), [&](const Finding& f) { return f.id == id; });
 }
 
@@ -234,8 +234,8 @@ TEST(SessionViewAnalysis, ANewServiceDesktopThatDoesNotFitBlocks) {
     auto s = hidden_station_not_created_yet();
     s.session_view = known(4096, 700);  // a 768 KB desktop does not fit in 700 KB
     const auto a = analyze(s);
-    ASSERT_TRUE(has(a, "heap.session_view.exhausted"));
-    EXPECT_NE(get(a, "heap.session_view.exhausted").message.find("a 768 KB desktop"), std::string::npos);
+    ASSERT_TRUE(has_id(a, "heap.session_view.exhausted"));
+    EXPECT_NE(get_id(a, "heap.session_view.exhausted").message.find("a 768 KB desktop"), std::string::npos);
     EXPECT_EQ(a.verdict, Verdict::blocked);
 }
 
@@ -243,8 +243,8 @@ TEST(SessionViewAnalysis, ANewServiceDesktopThatFitsIsHeadroom) {
     auto s = hidden_station_not_created_yet();
     s.session_view = known(20 * 768, 768);
     const auto a = analyze(s);
-    ASSERT_TRUE(has(a, "heap.session_view.headroom"));
-    EXPECT_NE(get(a, "heap.session_view.headroom").message.find("20 desktops of 768 KB"), std::string::npos);
+    ASSERT_TRUE(has_id(a, "heap.session_view.headroom"));
+    EXPECT_NE(get_id(a, "heap.session_view.headroom").message.find("20 desktops of 768 KB"), std::string::npos);
 }
 
 TEST(SessionViewAnalysis, AnExistingDesktopCreatesNothingSoASmallRangeDoesNotBlock) {
@@ -253,8 +253,8 @@ TEST(SessionViewAnalysis, AnExistingDesktopCreatesNothingSoASmallRangeDoesNotBlo
     s.target.desktop_facts.exists = true;
     s.session_view = known(4096, 700);
     const auto a = analyze(s);
-    EXPECT_FALSE(has(a, "heap.session_view.exhausted"));
-    EXPECT_TRUE(has(a, "heap.session_view.headroom"));
+    EXPECT_FALSE(has_id(a, "heap.session_view.exhausted"));
+    EXPECT_TRUE(has_id(a, "heap.session_view.headroom"));
 }
 
 TEST(SessionViewAnalysis, WithoutTheSharedSectionNoSizeIsGuessed) {
@@ -262,8 +262,8 @@ TEST(SessionViewAnalysis, WithoutTheSharedSectionNoSizeIsGuessed) {
     s.system.subsystems_windows_value.reset();
     s.session_view = known(4096, 700);
     const auto a = analyze(s);
-    EXPECT_FALSE(has(a, "heap.session_view.exhausted"));
-    EXPECT_TRUE(has(a, "heap.session_view.headroom"));
+    EXPECT_FALSE(has_id(a, "heap.session_view.exhausted"));
+    EXPECT_TRUE(has_id(a, "heap.session_view.headroom"));
 }
 
 TEST(SessionViewAnalysis, UnknownIsReportedAsInfoAndDoesNotChangeTheVerdict) {
@@ -273,8 +273,8 @@ TEST(SessionViewAnalysis, UnknownIsReportedAsInfoAndDoesNotChangeTheVerdict) {
     f.unknown_reason = "absent";
     s.session_view = f;
     const auto a = analyze(s);
-    ASSERT_TRUE(has(a, "heap.session_view.unknown"));
-    EXPECT_EQ(get(a, "heap.session_view.unknown").evidence, "absent");
+    ASSERT_TRUE(has_id(a, "heap.session_view.unknown"));
+    EXPECT_EQ(get_id(a, "heap.session_view.unknown").evidence, "absent");
     EXPECT_EQ(a.verdict, before);
 }
 

@@ -7,6 +7,9 @@
 #include "safelaunch/win32/launcher.hpp"
 #include "safelaunch/win32/user_object.hpp"
 
+#include "child_report.hpp"
+#include "test_support.hpp"
+
 #include <boost/nowide/convert.hpp>
 #include <nlohmann/json.hpp>
 #include <shellapi.h>
@@ -24,13 +27,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string exe_dir() {
-    std::wstring path(MAX_PATH * 4, L'\0');
-    path.resize(::GetModuleFileNameW(nullptr, path.data(), static_cast<DWORD>(path.size())));
-    return boost::nowide::narrow(path.substr(0, path.find_last_of(L'\\')));
-}
-
-std::string child_path(const std::string& name) { return exe_dir() + "\\" + name + ".exe"; }
+using test::child_path;
+using test::exe_dir;
+using test::read_report;
 
 std::string temp_path(const std::string& stem) {
     static std::atomic<int> counter{0};
@@ -40,14 +39,6 @@ std::string temp_path(const std::string& stem) {
            std::to_string(counter++);
 }
 
-// child_report's lines merged into one object.
-nlohmann::json read_report(const std::string& path) {
-    std::ifstream in(boost::nowide::widen(path).c_str(), std::ios::binary);
-    nlohmann::json merged = nlohmann::json::object();
-    std::string line;
-    while (std::getline(in, line)) merged.update(nlohmann::json::parse(line));
-    return merged;
-}
 
 std::string lower(std::string s) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

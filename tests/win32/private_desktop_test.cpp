@@ -12,6 +12,7 @@
 #include "safelaunch/win32/token.hpp"
 #include "safelaunch/win32/user_object.hpp"
 
+#include "child_report.hpp"
 #include "station_watch.hpp"
 #include "test_support.hpp"
 
@@ -270,13 +271,7 @@ TEST(PrivateDesktopStationSource, ClosedDesktopIsGoneFromTheSharedStation) {
     EXPECT_FALSE(contains(enumerate_desktops(later.station()), name)) << name;
 }
 
-nlohmann::json read_report(const std::string& path) {
-    std::ifstream in(boost::nowide::widen(path).c_str(), std::ios::binary);
-    nlohmann::json merged = nlohmann::json::object();
-    std::string line;
-    while (std::getline(in, line)) merged.update(nlohmann::json::parse(line));
-    return merged;
-}
+using test::read_report;
 
 std::string temp_file(const std::string& stem) {
     std::wstring dir(MAX_PATH + 1, L'\0');

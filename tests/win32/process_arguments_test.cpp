@@ -39,7 +39,7 @@ struct RawRun {
     std::string out, err;
 };
 
-std::wstring temp_file(const std::string& stem) {
+std::wstring temp_file_w(const std::string& stem) {
     std::wstring dir(MAX_PATH + 1, L'\0');
     dir.resize(::GetTempPathW(static_cast<DWORD>(dir.size()), dir.data()));
     return dir + boost::nowide::widen(t::unique_name("safelaunch-args-" + stem));
@@ -54,7 +54,7 @@ std::string slurp(const std::wstring& path) {
 // stderr to files, stdin from NUL.
 RawRun run_raw(const std::string& exe, std::wstring command_line) {
     SECURITY_ATTRIBUTES sa{sizeof sa, nullptr, TRUE};
-    const auto out_path = temp_file("out"), err_path = temp_file("err");
+    const auto out_path = temp_file_w("out"), err_path = temp_file_w("err");
     RawRun r;
     {
         const DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;

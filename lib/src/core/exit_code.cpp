@@ -2,6 +2,8 @@
 
 #include "safelaunch/error.hpp"
 
+#include "ascii.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,6 +12,11 @@
 
 namespace safelaunch {
 namespace {
+
+using ascii::is_digit;
+using ascii::lower;
+using ascii::hex_value;
+
 
 // A catalogue entry. Fixed-size lists keep the table constexpr; empty slots are skipped.
 struct Entry {
@@ -234,8 +241,6 @@ const Entry* find_entry(std::uint32_t code) noexcept {
     return it == kCatalogue.end() ? nullptr : &*it;
 }
 
-constexpr char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 bool iequals(std::string_view a, std::string_view b) noexcept {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
@@ -248,19 +253,12 @@ std::optional<std::uint32_t> code_for_name(std::string_view name) noexcept {
     return std::nullopt;
 }
 
-constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-constexpr int hex_value(char c) noexcept {
-    if (is_digit(c)) return c - '0';
-    const char l = lower(c);
-    if (l >= 'a' && l <= 'f') return l - 'a' + 10;
-    return -1;
-}
 constexpr bool is_ident_start(char c) noexcept { return (lower(c) >= 'a' && lower(c) <= 'z') || c == '_'; }
 constexpr bool is_ident(char c) noexcept { return is_ident_start(c) || is_digit(c); }
 
 // The value as the user wrote it, bounded and with control characters shown as '?', so a reason
 // stays one line whatever was pasted.
-std::string in_quotes(std::string_view text) {
+std::string bounded_quote(std::string_view text) {
     constexpr std::size_t kMax = 40;
     std::string out = "\"";
     for (std::size_t i = 0; i < text.size() && i < kMax; ++i) {
@@ -318,11 +316,11 @@ ExitCodeParseResult parse_exit_code_detailed(std::string_view text) {
     std::string_view s = text;
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    const auto q = in_quotes(text);
+    const auto q = bounded_quote(text);
     if (s.empty()) return fail(ExitCodeParseError::empty, "empty exit code: expected a number such as 0xC0000142 or a name such as STATUS_DLL_INIT_FAILED");
 
     const auto trailing = [&](std::string_view rest) {
-        return fail(ExitCodeParseError::trailing_garbage, fmt::format("{}: trailing garbage {} after the number", q, in_quotes(rest)));
+        return fail(ExitCodeParseError::trailing_garbage, fmt::format("{}: trailing garbage {} after the number", q, bounded_quote(rest)));
     };
 
     // 0x / 0X prefix.

@@ -3,6 +3,8 @@
 // Visited names are kept, so loops in the graph end.
 #include "safelaunch/pe_imports.hpp"
 
+#include "ascii.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -13,7 +15,8 @@
 namespace safelaunch {
 namespace {
 
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+using ascii::lower;
+
 
 bool connects(const std::string& normalized) { return normalized == "user32.dll" || normalized == "gdi32.dll"; }
 

@@ -1,5 +1,7 @@
 #include "safelaunch/sddl.hpp"
 
+#include "ascii.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -7,6 +9,10 @@
 
 namespace safelaunch {
 namespace {
+
+using ascii::is_space;
+using ascii::hex_value;
+
 
 constexpr std::uint32_t kErrorInvalidSecurityDescr = 1338;  // ERROR_INVALID_SECURITY_DESCR
 constexpr std::size_t kNearLength = 32;
@@ -72,19 +78,10 @@ constexpr std::array kRights = {
 
 constexpr std::string_view kNullAcl = "NO_ACCESS_CONTROL";
 
-bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
-
 std::string_view trim(std::string_view s) noexcept {
     while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
     while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
     return s;
-}
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 bool is_section_tag(char c) noexcept { return c == 'O' || c == 'G' || c == 'D' || c == 'S'; }

@@ -1,5 +1,7 @@
 #include "safelaunch/shared_section.hpp"
 
+#include "ascii.hpp"
+
 #include <fmt/format.h>
 
 #include <cstddef>
@@ -7,15 +9,12 @@
 namespace safelaunch {
 namespace {
 
+using ascii::is_space;
+using ascii::is_digit;
+using ascii::lower;
+
+
 constexpr std::string_view kName = "sharedsection";
-
-[[nodiscard]] bool is_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-[[nodiscard]] char lower(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
 
 [[nodiscard]] bool starts_with_name(std::string_view token) noexcept {
     if (token.size() < kName.size()) return false;
@@ -23,8 +22,6 @@ constexpr std::string_view kName = "sharedsection";
         if (lower(token[i]) != kName[i]) return false;
     return true;
 }
-
-[[nodiscard]] bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 // Only digits and commas, at least one character: a piece of a SharedSection value.
 [[nodiscard]] bool is_value_piece(std::string_view token) noexcept {

@@ -2,6 +2,8 @@
 
 #include "safelaunch/error.hpp"
 
+#include "ascii.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -10,6 +12,10 @@
 
 namespace safelaunch {
 namespace {
+
+using ascii::is_digit;
+using ascii::hex_value;
+
 
 constexpr std::uint32_t kErrorInvalidSid = 1337;  // ERROR_INVALID_SID
 
@@ -110,14 +116,6 @@ const Alias* find_alias(std::string_view name) noexcept {
     return nullptr;
 }
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 // Decimal digits only, value <= max; no sign, no empty.
 std::optional<std::uint64_t> parse_decimal(std::string_view s, std::uint64_t max) noexcept {
