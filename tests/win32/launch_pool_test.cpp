@@ -290,17 +290,25 @@ TEST(LaunchPool, RefusedWithoutAPoolOrForAnotherPool) {
     EXPECT_EQ(pool.stats().desktops, 0u);  // nothing was made for it
 }
 
-TEST(LaunchPoolRepair, KilledLauncherEntriesAreDroppedOnceItsObjectsAreGone) {
-    PoolDir dir;
+// `safelaunch run OPTIONS -- child_sleep MS` started, and waited for (30 s at most) until its
+// pool has journaled a station and a desktop (two entries).
+Child start_pooled_launcher(const PoolDir& dir, std::vector<std::string> options, const std::string& sleep_ms) {
     LaunchRequest r;
     r.program = test::tool_path("safelaunch");
-    r.args = {"run", "--pool", "killed", "--private-desktop", "--", test::child_path("child_sleep"), "60000"};
+    r.args = {"run"};
+    r.args.insert(r.args.end(), options.begin(), options.end());
+    r.args.insert(r.args.end(), {"--", test::child_path("child_sleep"), sleep_ms});
     r.stdio.out.kind = StdStream::Kind::null;
     r.stdio.err.kind = StdStream::Kind::null;
     auto launcher = launch_process(r);
-    // Wait for its pool's journal: two entries (station, desktop).
     const auto end = std::chrono::steady_clock::now() + 30s;
     while (dir.files().size() < 2 && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(50ms);
+    return launcher;
+}
+
+TEST(LaunchPoolRepair, KilledLauncherEntriesAreDroppedOnceItsObjectsAreGone) {
+    PoolDir dir;
+    auto launcher = start_pooled_launcher(dir, {"--pool", "killed", "--private-desktop"}, "60000");
     ASSERT_EQ(dir.files().size(), 2u);
     std::error_code ec;
     auto listing = read_pool_journal(dir.path, ec);
@@ -332,15 +340,7 @@ TEST(LaunchPoolRepair, KilledLauncherEntriesAreDroppedOnceItsObjectsAreGone) {
 // drops them once the child has ended and taken the station with it.
 TEST(LaunchPoolRepair, AStationAChildKeepsAliveIsReportedThenDroppedOnceItEnds) {
     PoolDir dir;
-    LaunchRequest r;
-    r.program = test::tool_path("safelaunch");
-    r.args = {"run", "--pool", "held", "--private-desktop", "--no-contain-tree", "--",
-              test::child_path("child_sleep"), "8000"};
-    r.stdio.out.kind = StdStream::Kind::null;
-    r.stdio.err.kind = StdStream::Kind::null;
-    auto launcher = launch_process(r);
-    const auto end = std::chrono::steady_clock::now() + 30s;
-    while (dir.files().size() < 2 && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(50ms);
+    auto launcher = start_pooled_launcher(dir, {"--pool", "held", "--private-desktop", "--no-contain-tree"}, "8000");
     ASSERT_EQ(dir.files().size(), 2u);
     std::error_code ec;
     const auto listing = read_pool_journal(dir.path, ec);
