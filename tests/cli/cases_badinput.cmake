@@ -156,6 +156,9 @@ if(WIN32)
   # A missing program is what check is for: verdict blocked (exit 1), the finding on stdout, one line on stderr.
   cli_case(badinput.check.program_missing EXIT 1 ONE_LINE_ERROR STDERR "no-such-program-4711\\.exe"
            STDOUT "program\\.not_found" ARGS check -- no-such-program-4711.exe)
+  # snapshot: a private desktop has no facts before its launch creates it
+  bad_input(snapshot private_desktop_has_no_facts "snapshot: --private-desktop: a private desktop exists only during a launch"
+            snapshot --private-desktop)
   # run
   bad_input(run missing_program "PROGRAM" run)
   bad_input(run timeout_zero "--timeout.*0" run --timeout 0 -- cmd.exe /c exit 0)

@@ -8,6 +8,11 @@ if(WIN32)
   cli_case(pool.repeat_reuses_the_desktop EXIT 0
            STDERR "run 1/2: exit 0 .*pool 'ci' new desktop \\(lease 1\\).*run 2/2: exit 0 .*pool 'ci' reused \\(lease 2\\).*2 runs, 0 failed"
            ARGS run --private-desktop --pool ci --repeat 2 -- $<TARGET_FILE:child_exit> 0)
+  # A pooled desktop's placement findings (under Wine: heap_unbounded) are printed once, not once
+  # per run: nothing between the run lines.
+  cli_case(pool.repeat_prints_a_desktops_findings_once EXIT 0
+           STDERR "run 1/3: [^\n]*\nsafelaunch: run 2/3: [^\n]*\nsafelaunch: run 3/3: "
+           ARGS run --private-desktop --pool ci --repeat 3 -- $<TARGET_FILE:child_exit> 0)
   cli_case(pool.repeat_json_runs EXIT 0
            STDOUT "\"failed\": 0.*\"repeat\": 2.*\"runs\": ..*\"reused\": false.*\"reused\": true.*\"status\": 0"
            ARGS run --private-desktop=256 --pool ci --repeat 2 --json -- $<TARGET_FILE:child_exit> 0)

@@ -22,6 +22,7 @@
 #include <chrono>
 #include <iterator>
 #include <iostream>
+#include <set>
 #include <memory>
 
 namespace safelaunch::cli {
@@ -176,8 +177,10 @@ nlohmann::json run_json(const win32::Outcome& out, const RunOptions& o, int stat
             {"self_connect", win32::self_connect_facts()}};
 }
 
-// The human report of one launch, on stderr (stdout belongs to the child).
-void print_run_text(const win32::Outcome& out, const RunOptions& o) {
+// The human report of one launch, on stderr (stdout belongs to the child). `shown`: placement
+// findings already printed by an earlier run of --repeat (a pooled desktop's warning once, not
+// once per run).
+void print_run_text(const win32::Outcome& out, const RunOptions& o, std::set<std::string>* shown = nullptr) {
     const auto& findings = out.preflight.analysis.preflight;
     if (out.preflight.analysis.verdict != Verdict::ok) {
         std::vector<Finding> notable;  // info findings stay in --json and `check`
@@ -192,7 +195,10 @@ void print_run_text(const win32::Outcome& out, const RunOptions& o) {
     if (out.admission && out.admission->admitted && out.admission->waits > 0)
         std::cerr << fmt::format("safelaunch: admitted after {} waits ({:.1f} s held)\n", out.admission->waits,
                                  static_cast<double>(out.admission->waited.count()) / 1000.0);
-    print_findings(std::cerr, out.placement.findings);  // desktop.private.*, desktop.pool.*: warnings and errors only
+    std::vector<Finding> placement;  // desktop.private.*, desktop.pool.*: warnings and errors only
+    for (const auto& f : out.placement.findings)
+        if (!shown || shown->insert(f.id + '\n' + f.message).second) placement.push_back(f);
+    print_findings(std::cerr, placement);
     for (const auto& g : out.grants) std::cerr << "safelaunch: granted for this launch (now reverted): " << g << '\n';
     if (out.not_started) std::cerr << "safelaunch: " << not_started_text(out) << '\n';
     if (out.timed_out)
@@ -290,6 +296,7 @@ int run_run(const RunOptions& o) {
         std::optional<int> first_failure;
         std::uint32_t failed = 0;
         auto all = nlohmann::json::array();
+        std::set<std::string> shown;
         for (std::uint32_t n = 1; n <= runs; ++n) {
             const auto out = win32::safe_launch_and_wait(request, options);
             const auto status = exit_status(out);
@@ -300,7 +307,7 @@ int run_run(const RunOptions& o) {
             if (o.target.json) {
                 all.push_back(run_json(out, o, status));
             } else {
-                print_run_text(out, o);
+                print_run_text(out, o, &shown);
                 std::cerr << "safelaunch: " << run_line(out, n, runs, status) << '\n';
             }
         }

@@ -47,6 +47,11 @@ void write_atomically(const std::string& path, const std::string& text) {
 int run_snapshot(const SnapshotOptions& o) {
     win32::unique_handle token_holder;
     auto request = make_request(o.target, token_holder);
+    // A private desktop exists only inside a launch: the facts saved would be those of the
+    // inherited desktop, under a name that says otherwise.
+    if (request.private_desktop)
+        throw UsageError{"snapshot: --private-desktop: a private desktop exists only during a launch, so it has no "
+                         "facts to save; 'check --private-desktop' shows what a launch would create"};
     std::error_code ec;
     ApiFailure failure;
     const auto token = win32::target_token(request, ec, &failure);
