@@ -25,14 +25,11 @@ PrivateDesktopFacts plan_for(const PrivateDesktopSpec& spec, const TokenFacts& t
     const auto user_sid = win32::own_user_sid(ec, &failure);
     if (ec) throw UsageError{fmt::format("check: {}", failure.describe())};
     // Whether we are an administrator decides the station (safelaunch-<hex>, or the logon
-    // session's): a check that cannot tell plans the logon session's, as the launch would.
-    std::error_code admin_ec;
-    ApiFailure admin_failure;
-    const bool admin = win32::launcher_is_administrator(admin_ec, &admin_failure);
+    // session's), as for the launch.
+    const auto choice = win32::choose_station({});
     auto plan = plan_private_desktop(spec, user_sid, token.logon_sid.value_or(token.user_sid),
-                                     win32::can_bound_desktop_heap(),
-                                     admin_ec ? std::nullopt : std::optional<bool>(admin));
-    if (admin_ec) plan.admin_check_error = admin_failure.describe();
+                                     win32::can_bound_desktop_heap(), choice.launcher_is_admin);
+    plan.admin_check_error = choice.admin_check_error;
     return plan;
 }
 

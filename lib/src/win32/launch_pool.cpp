@@ -63,11 +63,9 @@ PoolCreateResult PrivateDesktopFactory::create(const PoolKey& key) {
     ApiFailure failure;
     const auto user_sid = own_user_sid(ec, &failure);
     if (ec) return create_failed("the launching user's SID could not be read", failure);
-    // Naming a station is for administrators (CreateWindowStationW's documentation); as
-    // create_private_desktop decides, so does the pool.
-    std::error_code admin_ec;
-    const bool admin = launcher_is_administrator(admin_ec);
-    if (desktop_options_.force_logon_session_station || admin_ec || !admin)
+    // Naming a station is for administrators (CreateWindowStationW's documentation): the pool
+    // chooses as create_private_desktop does.
+    if (choose_station(desktop_options_).source == StationSource::logon_session)
         return create_on_session_station(key, user_sid);
     const auto hex = random_hex(kNameBytes, ec, &failure);
     if (ec) return create_failed("no random name for the pooled station", failure);

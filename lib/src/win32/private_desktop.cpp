@@ -119,7 +119,12 @@ unique_hwinsta logon_session_station(const std::string& sddl, std::error_code& e
     }
     const unique_hlocal sd(psd);
     SECURITY_ATTRIBUTES sa{sizeof(SECURITY_ATTRIBUTES), psd, FALSE};
-    unique_hwinsta station(u->CreateWindowStationW(nullptr, 0, WINSTA_ALL_ACCESS | STANDARD_RIGHTS_REQUIRED, &sa));
+    // Only what is used: a desktop made on it, its name and DACL read. The station may exist with
+    // a DACL that is not ours (the system's, another process's), which need not grant more, and
+    // an existing station is opened with the access asked for: DELETE, WRITE_DAC and WRITE_OWNER
+    // (in STANDARD_RIGHTS_REQUIRED) would turn a usable station into ERROR_ACCESS_DENIED.
+    constexpr ACCESS_MASK kAccess = WINSTA_CREATEDESKTOP | WINSTA_READATTRIBUTES | WINSTA_ENUMDESKTOPS | READ_CONTROL;
+    unique_hwinsta station(u->CreateWindowStationW(nullptr, 0, kAccess, &sa));
     if (!station) detail::fail(ec, failure, "CreateWindowStationW", "window station (NULL: the logon session's)",
                                ::GetLastError());
     return station;
@@ -153,29 +158,36 @@ PrivateDesktop create_private_desktop(const PrivateDesktopSpec& spec, std::strin
     return create_private_desktop(spec, child_sid, launching_user_sid, PrivateDesktopOptions{}, ec, failure);
 }
 
+StationChoice choose_station(const PrivateDesktopOptions& options) {
+    StationChoice choice;
+    std::error_code ec;
+    ApiFailure failure;
+    const bool admin = launcher_is_administrator(ec, &failure);
+    if (ec) choice.admin_check_error = failure.describe();
+    else choice.launcher_is_admin = admin;
+    choice.source = options.force_logon_session_station ? StationSource::logon_session
+                                                        : choose_station_source(choice.launcher_is_admin);
+    return choice;
+}
+
 PrivateDesktop create_private_desktop(const PrivateDesktopSpec& spec, std::string_view child_sid,
                                       std::string_view launching_user_sid, const PrivateDesktopOptions& options,
                                       std::error_code& ec, ApiFailure* failure) {
     ec.clear();
-    std::error_code admin_ec;
-    ApiFailure admin_failure;
-    const bool admin = launcher_is_administrator(admin_ec, &admin_failure);
-    const std::optional<bool> is_admin = admin_ec ? std::nullopt : std::optional<bool>(admin);
-    const auto source = options.force_logon_session_station ? StationSource::logon_session
-                                                            : choose_station_source(is_admin);
+    const auto choice = choose_station(options);
     const auto hex = random_hex(kNameBytes, ec, failure);
     if (ec) return {};
-    if (source == StationSource::random_name) {
+    if (choice.source == StationSource::random_name) {
         auto out = create_private_desktop_named(spec, private_station_name(hex), child_sid, launching_user_sid, ec,
                                                 failure);
-        out.facts_.launcher_is_admin = is_admin;
+        out.facts_.launcher_is_admin = choice.launcher_is_admin;
         return out;
     }
     PrivateDesktop out;
     auto& facts = out.facts_;
     facts.station_source = StationSource::logon_session;
-    facts.launcher_is_admin = is_admin;
-    if (admin_ec) facts.admin_check_error = admin_failure.describe();
+    facts.launcher_is_admin = choice.launcher_is_admin;
+    facts.admin_check_error = choice.admin_check_error;
     facts.desktop = private_station_name(hex);  // the desktop carries the randomness here
     facts.pool = spec.pool;
     facts.heap_kb_asked = spec.heap_kb;

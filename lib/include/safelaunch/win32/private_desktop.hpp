@@ -84,6 +84,15 @@ private:
                                                     const PrivateDesktopOptions& options, std::error_code& ec,
                                                     ApiFailure* failure = nullptr);
 
+// The station create_private_desktop uses: launcher_is_administrator, then choose_station_source
+// (or the logon session's when forced), with the membership as read and why it could not be.
+struct StationChoice {
+    StationSource source = StationSource::logon_session;
+    std::optional<bool> launcher_is_admin;
+    std::optional<std::string> admin_check_error;
+};
+[[nodiscard]] StationChoice choose_station(const PrivateDesktopOptions& options);
+
 // Whether BUILTIN\Administrators is enabled in this thread's effective token
 // (CheckTokenMembership(NULL, ...): the impersonation token, else a duplicate of the primary
 // token). A filtered (UAC, not elevated) administrator's token holds it deny-only: false.
