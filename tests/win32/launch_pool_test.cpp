@@ -291,7 +291,8 @@ TEST(LaunchPool, RefusedWithoutAPoolOrForAnotherPool) {
 }
 
 // `safelaunch run OPTIONS -- child_sleep MS` started, and waited for (30 s at most) until its
-// pool has journaled a station and a desktop (two entries).
+// pool has journaled a station and a desktop: two entries read back, not two files (an entry is
+// written as "<id>.tmp" and then renamed).
 Child start_pooled_launcher(const PoolDir& dir, std::vector<std::string> options, const std::string& sleep_ms) {
     LaunchRequest r;
     r.program = test::tool_path("safelaunch");
@@ -302,7 +303,11 @@ Child start_pooled_launcher(const PoolDir& dir, std::vector<std::string> options
     r.stdio.err.kind = StdStream::Kind::null;
     auto launcher = launch_process(r);
     const auto end = std::chrono::steady_clock::now() + 30s;
-    while (dir.files().size() < 2 && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(50ms);
+    const auto entries = [&dir] {
+        std::error_code ec;
+        return read_pool_journal(dir.path, ec).entries.size();
+    };
+    while (entries() < 2 && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(50ms);
     return launcher;
 }
 
