@@ -133,6 +133,18 @@ TEST(Win32kTrace, NoEventIsInfoAndWeak) {
     EXPECT_NE(f[0].evidence.find("weak evidence"), std::string::npos);
 }
 
+TEST(Win32kTrace, NoEventWithLostEventsSaysItDecidesNothing) {
+    auto t = ran_without_event();
+    t.events_lost = 2;
+    t.buffers_lost = 1;
+    const auto f = win32k_trace_findings(t);
+    ASSERT_EQ(f.size(), 1U);
+    EXPECT_EQ(f[0].id, "win32k.trace.no_event");
+    EXPECT_NE(f[0].evidence.find("not even weak evidence: the session lost 2 events and 1 real-time buffers"),
+              std::string::npos)
+        << f[0].evidence;
+}
+
 TEST(Win32kTrace, FieldTextIsEscaped) {
     auto t = ran_with(kStatusAccessDenied);
     t.events[0].fields.emplace_back("Desktop", "WinSta0\\Default\nforged line");
@@ -147,6 +159,8 @@ TEST(Win32kTraceJson, RoundTripsInsideASnapshot) {
     s.win32k_trace->level = 4;
     s.win32k_trace->keywords = 0xFFFFFFFFFFFFFFFFULL;
     s.win32k_trace->events_dropped = 3;
+    s.win32k_trace->events_lost = 5;
+    s.win32k_trace->buffers_lost = 1;
     const nlohmann::json j = s;
     const auto back = j.get<Snapshot>();
     ASSERT_TRUE(back.win32k_trace);
@@ -158,6 +172,8 @@ TEST(Win32kTraceJson, RoundTripsInsideASnapshot) {
     EXPECT_EQ(t.keywords, 0xFFFFFFFFFFFFFFFFULL);
     EXPECT_EQ(t.events_total, 7U);
     EXPECT_EQ(t.events_dropped, 3U);
+    EXPECT_EQ(t.events_lost, 5U);
+    EXPECT_EQ(t.buffers_lost, 1U);
     ASSERT_EQ(t.events.size(), 1U);
     EXPECT_EQ(t.events[0].status, kStatusNoMemory);
     EXPECT_EQ(t.events[0].fields, s.win32k_trace->events[0].fields);  // order kept

@@ -76,6 +76,9 @@ struct Win32kTraceFacts {
     std::optional<std::uint32_t> child_pid;  // set once the child exists
     std::uint64_t events_total = 0;          // every event the session delivered (any id, any pid)
     std::uint32_t events_dropped = 0;        // events of interest beyond kWin32kTraceMaxEvents
+    // What the session lost (EVENT_TRACE_PROPERTIES after the stop): an event 58 may be among them.
+    std::uint32_t events_lost = 0;           // EventsLost
+    std::uint32_t buffers_lost = 0;          // RealTimeBuffersLost
     std::vector<Win32kTraceEvent> events;    // of interest: id 58
 };
 

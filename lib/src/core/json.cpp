@@ -433,7 +433,8 @@ void from_json(const json& j, Win32kTraceEvent& e) {
 void to_json(json& j, const Win32kTraceFacts& t) {
     j = json{{"requested", t.requested}, {"started", t.started}, {"failed_api", t.failed_api}, {"reason", t.reason},
              {"session_name", t.session_name}, {"level", t.level}, {"keywords", t.keywords},
-             {"events_total", t.events_total}, {"events_dropped", t.events_dropped}, {"events", t.events}};
+             {"events_total", t.events_total}, {"events_dropped", t.events_dropped}, {"events_lost", t.events_lost},
+             {"buffers_lost", t.buffers_lost}, {"events", t.events}};
     put(j, "error", t.error);
     put(j, "child_pid", t.child_pid);
 }
@@ -450,6 +451,8 @@ void from_json(const json& j, Win32kTraceFacts& t) {
     get(j, "child_pid", t.child_pid);
     get(j, "events_total", t.events_total);
     get(j, "events_dropped", t.events_dropped);
+    get(j, "events_lost", t.events_lost);
+    get(j, "buffers_lost", t.buffers_lost);
     get(j, "events", t.events);
 }
 

@@ -133,6 +133,12 @@ std::vector<Finding> win32k_trace_findings(const Win32kTraceFacts& facts) {
                                       facts.events_total)
                         : fmt::format("the Win32k trace ran, but no child was started ({} events delivered)", facts.events_total);
         f.evidence = fmt::format("weak evidence: {}", kUnverified);
+        if (facts.events_lost || facts.buffers_lost || facts.events_dropped)
+            f.evidence = fmt::format("not even weak evidence: the session lost {} events and {} real-time buffers, and {} "
+                                     "events 58 beyond the {} kept were dropped; an event 58 for the child may be "
+                                     "among them; {}",
+                                     facts.events_lost, facts.buffers_lost, facts.events_dropped, kWin32kTraceMaxEvents,
+                                     kUnverified);
         out.push_back(std::move(f));
     }
     for (auto& f : out) {  // fields come from the event and may hold any character

@@ -38,6 +38,7 @@ constexpr USHORT kInUnicodeString = 1, kInAnsiString = 2, kInInt32 = 7, kInUInt3
 constexpr USHORT kOutPid = 20, kOutNtStatus = 31;
 
 constexpr ULONG kErrorWmiInstanceNotFound = 4201;  // ERROR_WMI_INSTANCE_NOT_FOUND: no such session
+constexpr ULONG kEnableTimeoutMs = 5000;          // EnableTraceEx2: wait this long for the provider
 constexpr std::size_t kMaxSessionNameChars = 1024;  // room ETW may write names back into
 
 struct TdhApi {
@@ -223,6 +224,7 @@ struct Win32kTrace::State {
     TRACEHANDLE consumer = INVALID_PROCESSTRACE_HANDLE;
     std::thread thread;
     std::atomic<bool> consumer_done{false};
+    std::atomic<ULONG> consumer_result{ERROR_SUCCESS};  // ProcessTrace's return
     std::atomic<std::uint64_t> total{0};
     std::atomic<std::uint32_t> child_pid{0};
     bool stopped = false;
@@ -308,9 +310,12 @@ Win32kTrace Win32kTrace::start() {
         return t;
     }
     s.session_started = true;
+    // Timeout 0 would enable the provider asynchronously, possibly after the child has started;
+    // with a timeout it returns once the provider is enabled. ERROR_TIMEOUT: the enabling goes on
+    // (EnableTraceEx2's documentation), so the launch does too.
     rc = ::EnableTraceEx2(s.session, &kProvider, EVENT_CONTROL_CODE_ENABLE_PROVIDER, kWin32kTraceLevel, kWin32kTraceKeywords, 0,
-                          0, nullptr);
-    if (rc != ERROR_SUCCESS) {
+                          kEnableTimeoutMs, nullptr);
+    if (rc != ERROR_SUCCESS && rc != ERROR_TIMEOUT) {
         s.fail("EnableTraceEx2", rc);
         return t;  // stop() ends the session
     }
@@ -326,7 +331,8 @@ Win32kTrace Win32kTrace::start() {
     }
     s.thread = std::thread([&s] {
         TRACEHANDLE h = s.consumer;
-        (void)::ProcessTrace(&h, 1, nullptr, nullptr);  // returns once the session stops or the trace closes
+        // Returns once the session stops or the trace closes; its code is kept for stop().
+        s.consumer_result.store(::ProcessTrace(&h, 1, nullptr, nullptr), std::memory_order_relaxed);
         s.consumer_done.store(true, std::memory_order_release);
     });
     s.facts.started = true;
@@ -348,6 +354,10 @@ Win32kTraceFacts Win32kTrace::stop() {
         if (s.session_started) {
             // Stopping flushes the session's buffers to the consumer, then ProcessTrace returns.
             const ULONG rc = ::ControlTraceW(s.session, nullptr, props(s.properties), EVENT_TRACE_CONTROL_STOP);
+            if (rc == ERROR_SUCCESS) {  // the properties now hold the session's final counts
+                s.facts.events_lost = props(s.properties)->EventsLost;
+                s.facts.buffers_lost = props(s.properties)->RealTimeBuffersLost;
+            }
             if (rc != ERROR_SUCCESS && rc != kErrorWmiInstanceNotFound) s.stop_by_name();
         }
         if (s.thread.joinable()) {
@@ -359,6 +369,14 @@ Win32kTraceFacts Win32kTrace::stop() {
         }
         if (s.consumer != INVALID_PROCESSTRACE_HANDLE) (void)::CloseTrace(s.consumer);
         if (s.thread.joinable()) s.thread.join();
+        // A consumer that failed saw nothing: the trace did not run, whatever StartTraceW said.
+        // (ERROR_CANCELLED: processing ended by CloseTrace.)
+        if (const ULONG rc = s.consumer_result.load(std::memory_order_relaxed);
+            s.consumer != INVALID_PROCESSTRACE_HANDLE && rc != ERROR_SUCCESS && rc != ERROR_CANCELLED) {
+            const std::lock_guard lock(s.mutex);
+            s.fail("ProcessTrace", rc);
+            s.facts.started = false;
+        }
         s.consumer = INVALID_PROCESSTRACE_HANDLE;
         s.facts.events_total = s.total.load();
     }
