@@ -1,6 +1,7 @@
 #include "safelaunch/win32/win32k_trace.hpp"
 
 #include "safelaunch/utc_time.hpp"
+#include "safelaunch/win32/handles.hpp"
 #include "safelaunch/win32/system_facts.hpp"
 #include "win32/api_failure.hpp"
 #include "win32/dynamic_library.hpp"
@@ -202,11 +203,13 @@ void stop_orphaned_sessions() {
         const std::wstring name(base, ::wcsnlen(base, kMaxSessionNameChars));
         const DWORD pid = session_owner(name);
         if (pid == 0 || pid == ::GetCurrentProcessId()) continue;
-        if (const HANDLE h = ::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid)) {
-            ::CloseHandle(h);  // alive (or its pid reused): not ours to stop
-            continue;
+        // A process that has exited can still be opened while someone holds a handle to it:
+        // signaled means dead, its session orphaned.
+        if (const unique_handle h{::OpenProcess(SYNCHRONIZE, FALSE, pid)}) {
+            if (::WaitForSingleObject(h.get(), 0) != WAIT_OBJECT_0) continue;  // alive (or its pid reused)
+        } else if (::GetLastError() != ERROR_INVALID_PARAMETER) {
+            continue;  // access denied: it exists
         }
-        if (::GetLastError() != ERROR_INVALID_PARAMETER) continue;  // access denied: it exists
         auto b = make_properties(name);
         (void)::ControlTraceW(0, name.c_str(), props(b), EVENT_TRACE_CONTROL_STOP);
     }
