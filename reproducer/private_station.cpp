@@ -25,8 +25,7 @@ std::string describe_last(const char* api, const std::string& object) {
     return ApiFailure{api, object, make_win32_error(::GetLastError())}.describe();
 }
 
-}  // namespace
-
+// TokenElevation of this process (false when it cannot be read).
 bool process_is_elevated() {
     HANDLE token = nullptr;
     if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &token)) return false;
@@ -36,6 +35,8 @@ bool process_is_elevated() {
     if (!::GetTokenInformation(token, TokenElevation, &elevation, sizeof elevation, &size)) return false;
     return elevation.TokenIsElevated != 0;
 }
+
+}  // namespace
 
 std::optional<PrivateStation> create_private_station(const std::string& fallback_name, StationRefusal& refusal,
                                                      std::string& why) {

@@ -31,7 +31,4 @@ enum class StationRefusal { none, needs_elevation, failed };
 [[nodiscard]] std::optional<PrivateStation> create_private_station(const std::string& fallback_name,
                                                                    StationRefusal& refusal, std::string& why);
 
-// TokenElevation of this process (false when it cannot be read).
-[[nodiscard]] bool process_is_elevated();
-
 }  // namespace safelaunch::repro
